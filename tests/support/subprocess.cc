@@ -1,0 +1,59 @@
+#include "tests/support/subprocess.h"
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/search_path.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/temp_dir.h"
+
+namespace berth::testing {
+
+namespace bp = boost::process;
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+}  // namespace
+
+bool haveProgram(const std::string& name) { return !bp::search_path(name).empty(); }
+
+ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& input,
+                         std::chrono::milliseconds timeout,
+                         const std::map<std::string, std::string>& env) {
+  // Files, not pipes, carry the I/O: nothing can block on a full pipe.
+  TempDir dir;
+  const std::string in_file = dir.file("stdin");
+  const std::string out_file = dir.file("stdout");
+  const std::string err_file = dir.file("stderr");
+  writeFile(in_file, input);
+
+  bp::environment environment = boost::this_process::environment();
+  for (const auto& [name, value] : env) environment[name] = value;
+
+  const auto program = bp::search_path(argv.at(0));
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  bp::child child(program.empty() ? boost::filesystem::path(argv[0]) : program, bp::args(args),
+                  bp::std_in < in_file, bp::std_out > out_file, bp::std_err > err_file,
+                  environment);
+  ProcessResult result;
+  if (!child.wait_for(timeout)) {
+    child.terminate();
+    result.timed_out = true;
+  } else {
+    result.exit_code = child.exit_code();
+  }
+  result.out = slurp(out_file);
+  result.err = slurp(err_file);
+  return result;
+}
+
+}  // namespace berth::testing

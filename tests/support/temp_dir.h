@@ -1,0 +1,28 @@
+// A directory under $TMPDIR (or /tmp) that is removed, with everything in it, when the
+// object goes away. The one way tests get scratch space.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace berth::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // path() / name, as a string.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `content` to `path`, replacing it. Aborts the test program on failure.
+void writeFile(const std::string& path, const std::string& content);
+
+}  // namespace berth::testing
