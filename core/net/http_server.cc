@@ -737,6 +737,11 @@ void HttpServer::route(std::string path, Handler handler) {
 Status HttpServer::start() {
   auto& core = *core_;
   CHECK(!core.acceptor) << "HttpServer::start() twice";
+  if (core.tls && core.tls->config().cert_file.empty()) {
+    return Error(ErrorCode::kInvalidArgument,
+                 core.tls->config().variableFor("CERT_FILE") +
+                     ": TLS is enabled but no certificate is set; a server needs one");
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(core.options.address, ec);
   if (ec) {
@@ -750,9 +755,12 @@ Status HttpServer::start() {
   core.accept_retry.emplace(core.acceptor->get_executor());
   auto& acceptor = *core.acceptor;
   acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor.bind(endpoint, ec);
+  if (!ec)
+    acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     core.acceptor.reset();
     return Error(ErrorCode::kUnavailable, "cannot listen on " + where + ": " + ec.message());

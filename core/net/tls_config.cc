@@ -168,13 +168,17 @@ Result<TlsConfig> TlsConfig::fromEnvironment(const Environment& env) {
   if (!config.enabled)
     return config;
 
-  if (config.cert_file.empty()) {
+  // A process that only connects out may go without a certificate; a server cannot, and
+  // HttpServer::start() says so. Half a pair is always a mistake.
+  if (config.cert_file.empty() && !config.key_file.empty()) {
     return Error(ErrorCode::kInvalidArgument,
-                 config.variableFor("CERT_FILE") + ": TLS is enabled but no certificate is set");
+                 config.variableFor("CERT_FILE") + ": a private key is set (" +
+                     config.variableFor("KEY_FILE") + ") but no certificate");
   }
-  if (config.key_file.empty()) {
+  if (!config.cert_file.empty() && config.key_file.empty()) {
     return Error(ErrorCode::kInvalidArgument,
-                 config.variableFor("KEY_FILE") + ": TLS is enabled but no private key is set");
+                 config.variableFor("KEY_FILE") + ": a certificate is set (" +
+                     config.variableFor("CERT_FILE") + ") but no private key");
   }
   if (!config.enable_tls_v1_0 && !config.enable_tls_v1_1 && !config.enable_tls_v1_2 &&
       !config.enable_tls_v1_3) {

@@ -58,8 +58,9 @@ struct TlsConfig {
 
   // Reads and checks the variables. Fails, naming the variable and the reason, on an
   // unparsable value, an unknown BERTH_SSL_* variable, the `legacy` hostname scheme, a
-  // protocol OpenSSL 3 cannot speak, or (when enabled) a missing certificate or key.
-  // Files are only checked for presence here; TlsContext::create loads them.
+  // protocol OpenSSL 3 cannot speak, or a certificate without its key (or the reverse).
+  // A certificate is optional for a process that only makes outgoing connections; a
+  // server refuses to start without one. TlsContext::create loads and checks the files.
   static Result<TlsConfig> fromEnvironment(const Environment& env);
 };
 

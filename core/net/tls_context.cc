@@ -37,6 +37,8 @@ Status checkReadable(const std::string& path, const std::string& variable) {
   return okStatus();
 }
 
+Status loadTrust(SSL_CTX* ctx, const TlsConfig& config);
+
 Status configure(ssl::context& context, const TlsConfig& config) {
   SSL_CTX* ctx = context.native_handle();
   ERR_clear_error();
@@ -75,22 +77,37 @@ Status configure(ssl::context& context, const TlsConfig& config) {
                                                   "': " + opensslErrorText("invalid list"));
   }
 
+  if (config.cert_file.empty())
+    return loadTrust(ctx, config);
   if (SSL_CTX_use_certificate_chain_file(ctx, config.cert_file.c_str()) != 1) {
     return Error(ErrorCode::kInvalidArgument,
                  config.variableFor("CERT_FILE") + ": '" + config.cert_file +
                      "' is not a PEM certificate: " + opensslErrorText("unreadable"));
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  // The key is parsed apart from installing it, so that "not a key" and "not this
+  // certificate's key" get different messages.
+  FILE* key_file = std::fopen(config.key_file.c_str(), "r");
+  EVP_PKEY* key = key_file ? PEM_read_PrivateKey(key_file, nullptr, nullptr, nullptr) : nullptr;
+  if (key_file != nullptr)
+    std::fclose(key_file);
+  if (key == nullptr) {
     return Error(ErrorCode::kInvalidArgument,
                  config.variableFor("KEY_FILE") + ": '" + config.key_file +
                      "' is not a PEM private key: " + opensslErrorText("unreadable"));
   }
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  const bool installed =
+      SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+  EVP_PKEY_free(key);
+  if (!installed) {
+    ERR_clear_error();
     return Error(ErrorCode::kInvalidArgument,
                  config.variableFor("KEY_FILE") + ": the key in '" + config.key_file +
                      "' does not match the certificate in '" + config.cert_file + "'");
   }
+  return loadTrust(ctx, config);
+}
 
+Status loadTrust(SSL_CTX* ctx, const TlsConfig& config) {
   const char* ca_file = config.ca_file.empty() ? nullptr : config.ca_file.c_str();
   const char* ca_dir = config.ca_dir.empty() ? nullptr : config.ca_dir.c_str();
   if (ca_file != nullptr || ca_dir != nullptr) {
@@ -113,11 +130,13 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsConfig& co
   if (!config.enabled) {
     return Error(ErrorCode::kFailedPrecondition, "TLS context requested while TLS is disabled");
   }
-  if (Status s = checkReadable(config.cert_file, config.variableFor("CERT_FILE")); !s) {
-    return s.error();
-  }
-  if (Status s = checkReadable(config.key_file, config.variableFor("KEY_FILE")); !s) {
-    return s.error();
+  if (!config.cert_file.empty()) {
+    if (Status s = checkReadable(config.cert_file, config.variableFor("CERT_FILE")); !s) {
+      return s.error();
+    }
+    if (Status s = checkReadable(config.key_file, config.variableFor("KEY_FILE")); !s) {
+      return s.error();
+    }
   }
   if (!config.ca_file.empty()) {
     if (Status s = checkReadable(config.ca_file, config.variableFor("CA_FILE")); !s) {

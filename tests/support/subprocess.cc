@@ -24,7 +24,9 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
-bool haveProgram(const std::string& name) { return !bp::search_path(name).empty(); }
+bool haveProgram(const std::string& name) {
+  return !bp::search_path(name).empty();
+}
 
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::string& input,
                          std::chrono::milliseconds timeout,
@@ -37,13 +39,13 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   writeFile(in_file, input);
 
   bp::environment environment = boost::this_process::environment();
-  for (const auto& [name, value] : env) environment[name] = value;
+  for (const auto& [name, value] : env)
+    environment[name] = value;
 
   const auto program = bp::search_path(argv.at(0));
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   bp::child child(program.empty() ? boost::filesystem::path(argv[0]) : program, bp::args(args),
-                  bp::std_in < in_file, bp::std_out > out_file, bp::std_err > err_file,
-                  environment);
+                  bp::std_in<in_file, bp::std_out> out_file, bp::std_err > err_file, environment);
   ProcessResult result;
   if (!child.wait_for(timeout)) {
     child.terminate();

@@ -6,8 +6,10 @@ namespace berth {
 namespace {
 
 TEST(ParseTest, Bools) {
-  for (const char* yes : {"true", "TRUE", "1", "yes", "on"}) EXPECT_TRUE(*parseBool(yes)) << yes;
-  for (const char* no : {"false", "False", "0", "no", "off"}) EXPECT_FALSE(*parseBool(no)) << no;
+  for (const char* yes : {"true", "TRUE", "1", "yes", "on"})
+    EXPECT_TRUE(*parseBool(yes)) << yes;
+  for (const char* no : {"false", "False", "0", "no", "off"})
+    EXPECT_FALSE(*parseBool(no)) << no;
   auto bad = parseBool("maybe");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message(), "expected true or false, got 'maybe'");

@@ -9,8 +9,10 @@ Request call(std::optional<std::string> content_type, std::optional<std::string>
   Request r;
   r.method = "POST";
   r.path = "/api/v1";
-  if (content_type) r.headers.add("Content-Type", *content_type);
-  if (accept) r.headers.add("Accept", *accept);
+  if (content_type)
+    r.headers.add("Content-Type", *content_type);
+  if (accept)
+    r.headers.add("Accept", *accept);
   return r;
 }
 
@@ -34,8 +36,8 @@ TEST(ContentNegotiationTest, UnsupportedContentTypeIs415) {
 }
 
 TEST(ContentNegotiationTest, UnacceptableAcceptIs406) {
-  for (const char* accept : {"text/html", "application/json;q=0, application/x-protobuf;q=0",
-                             "*/*;q=0", "text/*"}) {
+  for (const char* accept :
+       {"text/html", "application/json;q=0, application/x-protobuf;q=0", "*/*;q=0", "text/*"}) {
     auto result = negotiateApiCall(call("application/json", accept));
     ASSERT_EQ(statusOf(result), 406) << accept;
     EXPECT_EQ(std::get<Response>(result).body,
@@ -59,16 +61,14 @@ TEST(ContentNegotiationTest, ChoosesTypes) {
       {"application/json", "application/*", ContentType::kJson, ContentType::kJson},
       {"application/json", "application/json;q=0.2, application/x-protobuf;q=0.8",
        ContentType::kJson, ContentType::kProtobuf},
-      {"application/json", "*/*, application/json;q=0", ContentType::kJson,
-       ContentType::kProtobuf},
+      {"application/json", "*/*, application/json;q=0", ContentType::kJson, ContentType::kProtobuf},
   };
   for (const Case& c : cases) {
     auto result = negotiateApiCall(call(c.content_type, c.accept));
     ASSERT_TRUE(std::holds_alternative<ApiMediaTypes>(result))
         << c.content_type << " / " << c.accept.value_or("(none)");
     EXPECT_EQ(std::get<ApiMediaTypes>(result).request, c.request) << c.content_type;
-    EXPECT_EQ(std::get<ApiMediaTypes>(result).response, c.response)
-        << c.accept.value_or("(none)");
+    EXPECT_EQ(std::get<ApiMediaTypes>(result).response, c.response) << c.accept.value_or("(none)");
   }
 }
 

@@ -50,7 +50,8 @@ class HttpServerTest : public ::testing::Test {
       response.headers.set("X-Query", request.query);
       responder.respond(std::move(response));
     });
-    for (auto& [path, handler] : extra_routes_) server_->route(path, handler);
+    for (auto& [path, handler] : extra_routes_)
+      server_->route(path, handler);
     ASSERT_TRUE(server_->start());
     ASSERT_NE(server_->port(), 0);
   }
@@ -174,7 +175,8 @@ TEST_F(HttpServerTest, StreamsChunksAsTheyAreWritten) {
     auto decoded = decoder.decode(data);
     EXPECT_TRUE(decoded);
     std::lock_guard lock(mutex);
-    for (auto& r : *decoded) records.push_back(std::move(r));
+    for (auto& r : *decoded)
+      records.push_back(std::move(r));
     seen = static_cast<int>(records.size());
     cv.notify_all();
     return true;
@@ -299,11 +301,13 @@ TEST_F(HttpServerTest, ConcurrentClientsOnSeveralThreads) {
       for (int i = 0; i < 50; ++i) {
         const std::string body = std::to_string(t) + "-" + std::to_string(i);
         auto response = c->send(post("/echo", body));
-        if (response && response->body == "POST " + body) ++ok;
+        if (response && response->body == "POST " + body)
+          ++ok;
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(ok, 400);
 }
 

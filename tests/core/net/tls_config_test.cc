@@ -119,11 +119,14 @@ TEST(TlsConfigTest, UnknownBerthVariableIsAnError) {
   EXPECT_TRUE(parse({{"LIBPROCESS_SSL_SOMETHING_ELSE", "x"}}));
 }
 
-TEST(TlsConfigTest, EnabledNeedsCertificateAndKey) {
+TEST(TlsConfigTest, CertificateAndKeyComeTogether) {
   EXPECT_EQ(failure({{"BERTH_SSL_ENABLED", "true"}, {"BERTH_SSL_KEY_FILE", "/k"}}),
-            "BERTH_SSL_CERT_FILE: TLS is enabled but no certificate is set");
+            "BERTH_SSL_CERT_FILE: a private key is set (BERTH_SSL_KEY_FILE) but no certificate");
   EXPECT_EQ(failure({{"BERTH_SSL_ENABLED", "true"}, {"LIBPROCESS_SSL_CERT_FILE", "/c"}}),
-            "BERTH_SSL_KEY_FILE: TLS is enabled but no private key is set");
+            "BERTH_SSL_KEY_FILE: a certificate is set (LIBPROCESS_SSL_CERT_FILE) but no private "
+            "key");
+  // A client-only process may have neither.
+  EXPECT_TRUE(parse({{"BERTH_SSL_ENABLED", "true"}}));
 }
 
 TEST(TlsConfigTest, NoProtocolLeftIsAnError) {
