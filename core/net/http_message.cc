@@ -50,4 +50,22 @@ Response Response::withBody(int status, std::string content_type, std::string bo
   return r;
 }
 
+Response Response::methodNotAllowed(std::initializer_list<std::string_view> allowed,
+                                    std::string_view received) {
+  std::string list;
+  for (std::string_view method : allowed) {
+    if (!list.empty())
+      list += ", ";
+    list += method;
+  }
+  std::string quoted;
+  for (std::string_view method : allowed) {
+    quoted += (quoted.empty() ? "'" : ", '") + std::string(method) + "'";
+  }
+  Response r = text(405, "405 Method Not Allowed. Expecting one of { " + quoted +
+                             " }, but received '" + std::string(received) + "'.");
+  r.headers.set("Allow", list);
+  return r;
+}
+
 }  // namespace berth::net

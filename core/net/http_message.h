@@ -2,6 +2,7 @@
 // and their tests compile without the heavy networking headers.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,10 @@ struct Response {
   static Response text(int status, std::string body = {});
   // A response with an already-encoded body of the given media type.
   static Response withBody(int status, std::string content_type, std::string body);
+  // 405 with the Allow header and Mesos's text: "405 Method Not Allowed. Expecting one of
+  // { 'POST' }, but received 'GET'."
+  static Response methodNotAllowed(std::initializer_list<std::string_view> allowed,
+                                   std::string_view received);
 };
 
 }  // namespace berth::net

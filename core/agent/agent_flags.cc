@@ -1,0 +1,86 @@
+#include "core/agent/agent_flags.h"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+namespace berth::agent {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kEnvPrefix = "BERTH_AGENT_";
+
+std::string defaultRuntimeDir() {
+  if (::geteuid() == 0)
+    return "/var/run/berth";
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/runtime";
+}
+
+po::options_description describe(AgentFlags& flags) {
+  po::options_description options("berth-agent flags (each also as BERTH_AGENT_<NAME>)");
+  options.add_options()("ip", po::value(&flags.ip)->default_value(flags.ip),
+                        "IP address the agent API listens on")(
+      "port", po::value(&flags.port)->default_value(flags.port), "port the agent API listens on")(
+      "work_dir", po::value(&flags.work_dir),
+      "directory for sandboxes and checkpointed state (required)")(
+      "runtime_dir", po::value(&flags.runtime_dir),
+      "directory for state that does not survive a reboot "
+      "(default: /var/run/berth as root, $TMPDIR/berth/runtime otherwise)");
+  return options;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> AgentFlags::all() const {
+  return {{"ip", ip},
+          {"port", std::to_string(port)},
+          {"runtime_dir", runtime_dir},
+          {"work_dir", work_dir}};
+}
+
+std::string AgentFlags::usage() {
+  AgentFlags defaults;
+  std::ostringstream out;
+  out << "Usage: berth-agent --work_dir=DIR [flags]\n\n"
+      << describe(defaults) << "  --help                show this text\n"
+      << "  --version             print the version\n";
+  return out.str();
+}
+
+Result<AgentFlags> AgentFlags::parse(const std::vector<std::string>& args, const Environment& env) {
+  AgentFlags flags;
+  po::options_description options = describe(flags);
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), values);
+
+    // Environment variables fill in what the command line left unset.
+    std::vector<std::string> env_args;
+    for (const std::string& name : env.namesWithPrefix(kEnvPrefix)) {
+      std::string flag = name.substr(std::string(kEnvPrefix).size());
+      for (char& c : flag)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (options.find_nothrow(flag, false) == nullptr) {
+        return Error(ErrorCode::kInvalidArgument, name + ": no agent flag named '" + flag + "'");
+      }
+      env_args.push_back("--" + flag + "=" + *env.get(name));
+    }
+    po::store(po::command_line_parser(env_args).options(options).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    return Error(ErrorCode::kInvalidArgument, e.what());
+  }
+
+  if (flags.work_dir.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "--work_dir is required (or BERTH_AGENT_WORK_DIR)");
+  }
+  if (flags.runtime_dir.empty())
+    flags.runtime_dir = defaultRuntimeDir();
+  return flags;
+}
+
+}  // namespace berth::agent

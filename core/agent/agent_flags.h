@@ -1,0 +1,34 @@
+// The flags of berth-agent, with Mesos's names where the feature is Mesos's.
+//
+// Every flag can also be given as an environment variable BERTH_AGENT_<NAME> (upper case),
+// as Mesos reads MESOS_<NAME>; the command line wins.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/environment.h"
+#include "core/common/result.h"
+
+namespace berth::agent {
+
+struct AgentFlags {
+  std::string ip = "127.0.0.1";  // address the agent API listens on
+  uint16_t port = 5051;
+  std::string work_dir;     // required: sandboxes and checkpoints
+  std::string runtime_dir;  // state that does not survive a reboot
+
+  // Every flag with its effective value, in a stable order: what GET_FLAGS reports.
+  std::vector<std::pair<std::string, std::string>> all() const;
+
+  // Parses argv (without argv[0]) and the environment. Fails with a message naming the
+  // flag: unknown flags, bad values, a missing --work_dir.
+  static Result<AgentFlags> parse(const std::vector<std::string>& args, const Environment& env);
+
+  // The --help text.
+  static std::string usage();
+};
+
+}  // namespace berth::agent

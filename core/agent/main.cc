@@ -1,0 +1,85 @@
+// berth-agent: parses flags and TLS settings, prepares its directories, serves the agent
+// API until SIGINT or SIGTERM, then shuts down gracefully.
+
+#include <glog/logging.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/agent/agent_flags.h"
+#include "core/agent/http/agent_api.h"
+#include "core/common/version.h"
+#include "core/net/http_server.h"
+#include "core/net/tls_setup.h"
+
+namespace {
+
+int fail(const std::string& message) {
+  std::cerr << "berth-agent: " << message << std::endl;
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FLAGS_logtostderr = true;
+  google::InitGoogleLogging(argv[0]);
+
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  for (const std::string& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::cout << berth::agent::AgentFlags::usage();
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "berth-agent " << BERTH_VERSION << std::endl;
+      return 0;
+    }
+  }
+
+  const berth::Environment env = berth::Environment::process();
+  auto flags = berth::agent::AgentFlags::parse(args, env);
+  if (!flags)
+    return fail(flags.error().message() + " (see berth-agent --help)");
+
+  auto tls = berth::net::tlsFromEnvironment(env);
+  if (!tls)
+    return fail(tls.error().message());
+
+  for (const std::string& dir : {flags->work_dir, flags->runtime_dir}) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+      return fail("cannot create '" + dir + "': " + ec.message());
+  }
+
+  // Block the stop signals before any thread starts, so that every thread inherits the
+  // mask and only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  berth::net::ServerOptions options;
+  options.address = flags->ip;
+  options.port = flags->port;
+  berth::net::HttpServer server(options, *tls);
+  berth::agent::AgentApi api(*flags);
+  api.install(server);
+  if (berth::Status started = server.start(); !started)
+    return fail(started.error().message());
+
+  const std::string scheme = *tls ? "https" : "http";
+  const bool ipv6 = flags->ip.find(':') != std::string::npos;
+  const std::string host = ipv6 ? "[" + flags->ip + "]" : flags->ip;
+  LOG(INFO) << "berth-agent " << BERTH_VERSION << " serving the agent API at " << scheme << "://"
+            << host << ":" << server.port() << "/api/v1 (work_dir " << flags->work_dir << ")";
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  LOG(INFO) << "Received " << strsignal(signal) << "; shutting down";
+  server.stop();
+  return 0;
+}
