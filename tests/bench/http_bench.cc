@@ -40,14 +40,16 @@ Request ping() {
 void BM_KeepAliveRequest(benchmark::State& state) {
   const bool tls = state.range(0) != 0;
   auto server = testing::startPingServer(tls ? testing::tlsContext(serverEnv()) : nullptr);
-  const std::string url = std::string(tls ? "https" : "http") + "://localhost:" +
-                          std::to_string(server->port());
+  const std::string url =
+      std::string(tls ? "https" : "http") + "://localhost:" + std::to_string(server->port());
   auto client = HttpClient::connect(url, {.tls = tls ? testing::tlsContext(clientEnv()) : nullptr});
-  if (!client) return state.SkipWithError(client.error().message().c_str());
+  if (!client)
+    return state.SkipWithError(client.error().message().c_str());
   const Request request = ping();
   for (auto _ : state) {
     auto response = (*client)->send(request);
-    if (!response || response->status != 200) return state.SkipWithError("request failed");
+    if (!response || response->status != 200)
+      return state.SkipWithError("request failed");
   }
   state.SetLabel(tls ? "tls" : "plain");
 }
@@ -58,15 +60,17 @@ BENCHMARK(BM_KeepAliveRequest)->Arg(0)->Arg(1)->UseRealTime();
 void BM_ConnectAndRequest(benchmark::State& state) {
   const bool tls = state.range(0) != 0;
   auto server = testing::startPingServer(tls ? testing::tlsContext(serverEnv()) : nullptr);
-  const std::string url = std::string(tls ? "https" : "http") + "://localhost:" +
-                          std::to_string(server->port());
+  const std::string url =
+      std::string(tls ? "https" : "http") + "://localhost:" + std::to_string(server->port());
   auto client_tls = tls ? testing::tlsContext(clientEnv()) : nullptr;
   const Request request = ping();
   for (auto _ : state) {
     auto client = HttpClient::connect(url, {.tls = client_tls});
-    if (!client) return state.SkipWithError(client.error().message().c_str());
+    if (!client)
+      return state.SkipWithError(client.error().message().c_str());
     auto response = (*client)->send(request);
-    if (!response || response->status != 200) return state.SkipWithError("request failed");
+    if (!response || response->status != 200)
+      return state.SkipWithError("request failed");
   }
   state.SetLabel(tls ? "tls" : "plain");
 }
