@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 #include <sstream>
+
+#include "core/common/build_info.h"
 
 namespace berth::agent {
 
@@ -13,23 +16,48 @@ namespace {
 
 constexpr const char* kEnvPrefix = "BERTH_AGENT_";
 
+// build/bin/berth-agent finds build/plugins; an installed agent the install location.
+std::string defaultPluginsDir() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto build_tree = exe.parent_path().parent_path() / "plugins";
+    if (std::filesystem::is_directory(build_tree, ec)) return build_tree.string();
+  }
+  return BERTH_INSTALL_PLUGINS_DIR;
+}
+
 std::string defaultRuntimeDir() {
-  if (::geteuid() == 0)
-    return "/var/run/berth";
+  if (::geteuid() == 0) return "/var/run/berth";
   const char* tmp = std::getenv("TMPDIR");
   return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/runtime";
 }
 
 po::options_description describe(AgentFlags& flags) {
   po::options_description options("berth-agent flags (each also as BERTH_AGENT_<NAME>)");
-  options.add_options()("ip", po::value(&flags.ip)->default_value(flags.ip),
-                        "IP address the agent API listens on")(
-      "port", po::value(&flags.port)->default_value(flags.port), "port the agent API listens on")(
-      "work_dir", po::value(&flags.work_dir),
-      "directory for sandboxes and checkpointed state (required)")(
-      "runtime_dir", po::value(&flags.runtime_dir),
-      "directory for state that does not survive a reboot "
-      "(default: /var/run/berth as root, $TMPDIR/berth/runtime otherwise)");
+  const auto add = [&](const char* name, const po::value_semantic* value, const char* help) {
+    options.add_options()(name, value, help);
+  };
+  add("ip", po::value(&flags.ip)->default_value(flags.ip), "IP address the agent API listens on");
+  add("port", po::value(&flags.port)->default_value(flags.port), "port the agent API listens on");
+  add("work_dir", po::value(&flags.work_dir),
+      "directory for sandboxes and checkpointed state (required)");
+  add("runtime_dir", po::value(&flags.runtime_dir),
+      "directory for state that does not survive a reboot (default: /var/run/berth as root, "
+      "$TMPDIR/berth/runtime otherwise)");
+  add("plugins_dir", po::value(&flags.plugins_dir),
+      "directory of plugin libraries (default: build/plugins in a build "
+      "tree, " BERTH_INSTALL_PLUGINS_DIR " otherwise)");
+  add("isolation", po::value(&flags.isolation),
+      "isolator plugins, in order: names, Mesos aliases or paths to .so files");
+  add("launcher", po::value(&flags.launcher), "the launcher plugin");
+  add("resource_estimator", po::value(&flags.resource_estimator),
+      "the resource estimator plugin (default: none)");
+  add("plugin_config", po::value(&flags.plugin_config),
+      "JSON file with one object of settings per plugin");
+  add("plugin_timeouts", po::value(&flags.plugin_timeouts),
+      "plugin operation deadlines: DURATION, PLUGIN=DURATION, HOOK=DURATION or "
+      "PLUGIN.HOOK=DURATION, comma-separated (default 30secs)");
   return options;
 }
 
@@ -37,7 +65,13 @@ po::options_description describe(AgentFlags& flags) {
 
 std::vector<std::pair<std::string, std::string>> AgentFlags::all() const {
   return {{"ip", ip},
+          {"isolation", isolation},
+          {"launcher", launcher},
+          {"plugin_config", plugin_config},
+          {"plugin_timeouts", plugin_timeouts},
+          {"plugins_dir", plugins_dir},
           {"port", std::to_string(port)},
+          {"resource_estimator", resource_estimator},
           {"runtime_dir", runtime_dir},
           {"work_dir", work_dir}};
 }
@@ -78,8 +112,8 @@ Result<AgentFlags> AgentFlags::parse(const std::vector<std::string>& args, const
   if (flags.work_dir.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--work_dir is required (or BERTH_AGENT_WORK_DIR)");
   }
-  if (flags.runtime_dir.empty())
-    flags.runtime_dir = defaultRuntimeDir();
+  if (flags.runtime_dir.empty()) flags.runtime_dir = defaultRuntimeDir();
+  if (flags.plugins_dir.empty()) flags.plugins_dir = defaultPluginsDir();
   return flags;
 }
 

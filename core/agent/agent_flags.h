@@ -20,6 +20,14 @@ struct AgentFlags {
   std::string work_dir;     // required: sandboxes and checkpoints
   std::string runtime_dir;  // state that does not survive a reboot
 
+  // Plugins (see docs/plugins.md).
+  std::string plugins_dir;         // where plugin libraries are found
+  std::string isolation;           // ordered, comma-separated isolator names, aliases or paths
+  std::string launcher;            // the launcher plugin
+  std::string resource_estimator;  // the resource estimator plugin, if any
+  std::string plugin_config;       // path of a JSON file with one object per plugin
+  std::string plugin_timeouts;     // operation deadlines, e.g. "30secs,prepare=10secs"
+
   // Every flag with its effective value, in a stable order: what GET_FLAGS reports.
   std::vector<std::pair<std::string, std::string>> all() const;
 

@@ -9,7 +9,9 @@
 
 #include "core/agent/agent_flags.h"
 #include "core/agent/http/agent_api.h"
-#include "core/common/version.h"
+#include "core/agent/http/debug_endpoints.h"
+#include "core/agent/plugin_setup.h"
+#include "core/common/build_info.h"
 #include "core/net/http_server.h"
 #include "core/net/tls_setup.h"
 
@@ -40,19 +42,19 @@ int main(int argc, char** argv) {
 
   const berth::Environment env = berth::Environment::process();
   auto flags = berth::agent::AgentFlags::parse(args, env);
-  if (!flags)
-    return fail(flags.error().message() + " (see berth-agent --help)");
+  if (!flags) return fail(flags.error().message() + " (see berth-agent --help)");
 
   auto tls = berth::net::tlsFromEnvironment(env);
-  if (!tls)
-    return fail(tls.error().message());
+  if (!tls) return fail(tls.error().message());
 
   for (const std::string& dir : {flags->work_dir, flags->runtime_dir}) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (ec)
-      return fail("cannot create '" + dir + "': " + ec.message());
+    if (ec) return fail("cannot create '" + dir + "': " + ec.message());
   }
+
+  auto plugins = berth::agent::loadPlugins(*flags);
+  if (!plugins) return fail(plugins.error().message());
 
   // Block the stop signals before any thread starts, so that every thread inherits the
   // mask and only sigwait() below receives them.
@@ -68,8 +70,8 @@ int main(int argc, char** argv) {
   berth::net::HttpServer server(options, *tls);
   berth::agent::AgentApi api(*flags);
   api.install(server);
-  if (berth::Status started = server.start(); !started)
-    return fail(started.error().message());
+  berth::agent::installDebugEndpoints(server, *plugins->host);
+  if (berth::Status started = server.start(); !started) return fail(started.error().message());
 
   const std::string scheme = *tls ? "https" : "http";
   const bool ipv6 = flags->ip.find(':') != std::string::npos;

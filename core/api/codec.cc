@@ -9,8 +9,7 @@ namespace berth::api {
 namespace {
 
 Status requireInitialized(const google::protobuf::Message& message) {
-  if (message.IsInitialized())
-    return okStatus();
+  if (message.IsInitialized()) return okStatus();
   return Error(ErrorCode::kInvalidArgument,
                "missing required fields: " + message.InitializationErrorString());
 }
@@ -37,8 +36,7 @@ Status decode(net::ContentType type, std::string_view body, google::protobuf::Me
 }
 
 std::string encode(net::ContentType type, const google::protobuf::Message& message) {
-  if (type == net::ContentType::kProtobuf)
-    return message.SerializeAsString();
+  if (type == net::ContentType::kProtobuf) return message.SerializeAsString();
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;

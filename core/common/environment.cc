@@ -11,8 +11,7 @@ Environment Environment::process() {
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view text(*entry);
     const size_t eq = text.find('=');
-    if (eq == std::string_view::npos)
-      continue;
+    if (eq == std::string_view::npos) continue;
     values.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
   }
   return Environment(std::move(values));
@@ -20,8 +19,7 @@ Environment Environment::process() {
 
 std::optional<std::string> Environment::get(const std::string& name) const {
   auto it = values_.find(name);
-  if (it == values_.end())
-    return std::nullopt;
+  if (it == values_.end()) return std::nullopt;
   return it->second;
 }
 

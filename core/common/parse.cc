@@ -20,10 +20,8 @@ std::string lower(std::string_view text) {
 
 Result<bool> parseBool(std::string_view text) {
   const std::string value = lower(text);
-  if (value == "true" || value == "1" || value == "yes" || value == "on")
-    return true;
-  if (value == "false" || value == "0" || value == "no" || value == "off")
-    return false;
+  if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
+  if (value == "false" || value == "0" || value == "no" || value == "off") return false;
   return Error(ErrorCode::kInvalidArgument,
                "expected true or false, got '" + std::string(text) + "'");
 }
@@ -42,6 +40,31 @@ Result<int64_t> parseInt(std::string_view text, int64_t min, int64_t max) {
                                                   "]");
   }
   return value;
+}
+
+Result<std::chrono::nanoseconds> parseDuration(std::string_view text) {
+  const auto bad = [&] {
+    return Error(
+        ErrorCode::kInvalidArgument,
+        "expected a duration such as '30secs' or '100ms', got '" + std::string(text) + "'");
+  };
+  size_t unit_start = 0;
+  while (unit_start < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[unit_start])) || text[unit_start] == '.')) {
+    ++unit_start;
+  }
+  if (unit_start == 0) return bad();
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + unit_start, value);
+  if (ec != std::errc() || ptr != text.data() + unit_start) return bad();
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"ns", 1},      {"us", 1e3},     {"ms", 1e6},       {"secs", 1e9},
+      {"mins", 60e9}, {"hrs", 3600e9}, {"days", 86400e9}, {"weeks", 604800e9}};
+  const std::string_view unit = text.substr(unit_start);
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) return std::chrono::nanoseconds(static_cast<int64_t>(value * factor));
+  }
+  return bad();
 }
 
 }  // namespace berth

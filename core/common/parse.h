@@ -3,6 +3,7 @@
 // name of the flag or variable as context.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -15,5 +16,9 @@ Result<bool> parseBool(std::string_view text);
 
 // A decimal integer within [min, max].
 Result<int64_t> parseInt(std::string_view text, int64_t min, int64_t max);
+
+// A Mesos duration: a number and a unit, "30secs", "1.5mins", "100ms", "2hrs". Units:
+// ns, us, ms, secs, mins, hrs, days, weeks.
+Result<std::chrono::nanoseconds> parseDuration(std::string_view text);
 
 }  // namespace berth

@@ -22,8 +22,7 @@ std::string_view essence(std::string_view value) {
 
 // 3 for an exact match, 2 for "type/*", 1 for "*/*", 0 for no match.
 int specificity(std::string_view range, std::string_view media_type) {
-  if (range == "*/*")
-    return 1;
+  if (range == "*/*") return 1;
   const size_t slash = media_type.find('/');
   if (range.size() == slash + 2 && range.ends_with("/*") &&
       equalsIgnoreCase(range.substr(0, slash), media_type.substr(0, slash))) {
@@ -43,8 +42,7 @@ double acceptQuality(const Headers& headers, std::string_view media_type, std::s
   int best_specificity = 0;
   double quality = 0;
   for (const auto& [name, value] : headers) {
-    if (!equalsIgnoreCase(name, header))
-      continue;
+    if (!equalsIgnoreCase(name, header)) continue;
     present = true;
     std::string_view rest = value;
     while (!rest.empty()) {
@@ -53,8 +51,7 @@ double acceptQuality(const Headers& headers, std::string_view media_type, std::s
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
 
       const int s = specificity(essence(item), media_type);
-      if (s == 0 || s < best_specificity)
-        continue;
+      if (s == 0 || s < best_specificity) continue;
       double q = 1;
       std::string_view params = item.substr(std::min(item.size(), item.find(';')));
       while (!params.empty()) {
@@ -75,8 +72,7 @@ double acceptQuality(const Headers& headers, std::string_view media_type, std::s
 
 std::variant<ApiMediaTypes, Response> negotiateApiCall(const Request& request) {
   const auto content_type = request.headers.get("Content-Type");
-  if (!content_type)
-    return Response::text(400, "Expecting 'Content-Type' to be present");
+  if (!content_type) return Response::text(400, "Expecting 'Content-Type' to be present");
 
   ApiMediaTypes types{};
   const std::string_view type = essence(*content_type);

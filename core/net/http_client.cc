@@ -33,8 +33,7 @@ Result<Url> Url::parse(std::string_view text) {
   };
   Url url;
   const size_t scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos)
-    return invalid("expected http:// or https://");
+  if (scheme_end == std::string_view::npos) return invalid("expected http:// or https://");
   url.scheme = std::string(text.substr(0, scheme_end));
   if (url.scheme != "http" && url.scheme != "https") {
     return invalid("unsupported scheme '" + url.scheme + "'");
@@ -42,29 +41,24 @@ Result<Url> Url::parse(std::string_view text) {
   std::string_view rest = text.substr(scheme_end + 3);
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos)
-    url.target = std::string(rest.substr(slash));
+  if (slash != std::string_view::npos) url.target = std::string(rest.substr(slash));
 
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      return invalid("unterminated IPv6 address");
+    if (close == std::string_view::npos) return invalid("unterminated IPv6 address");
     url.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after[0] != ':')
-        return invalid("unexpected text after the IPv6 address");
+      if (after[0] != ':') return invalid("unexpected text after the IPv6 address");
       port_text = after.substr(1);
     }
   } else {
     const size_t colon = authority.rfind(':');
     url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos)
-      port_text = authority.substr(colon + 1);
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
-  if (url.host.empty())
-    return invalid("no host");
+  if (url.host.empty()) return invalid("no host");
   url.port = url.scheme == "https" ? 443 : 80;
   if (!port_text.empty()) {
     unsigned value = 0;
@@ -92,10 +86,8 @@ struct HttpClient::Impl {
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
   void close() {
-    if (tls)
-      beast::get_lowest_layer(*tls).close();
-    if (plain)
-      plain->close();
+    if (tls) beast::get_lowest_layer(*tls).close();
+    if (plain) plain->close();
     tls.reset();
     plain.reset();
     buffer.clear();
@@ -109,8 +101,7 @@ struct HttpClient::Impl {
     io.restart();
     while (!done && io.run_one_until(deadline) > 0) {
     }
-    if (done)
-      return true;
+    if (done) return true;
     cancel();
     io.restart();
     while (!done && io.run_one() > 0) {
@@ -210,8 +201,7 @@ struct HttpClient::Impl {
   }
 
   Error ioError(const std::string& what, const beast::error_code& ec) const {
-    if (ec == beast::error::timeout)
-      return timeoutError(what);
+    if (ec == beast::error::timeout) return timeoutError(what);
     if (ec.category() == asio::error::get_ssl_category() &&
         ec.message().find("alert") != std::string::npos) {
       // The peer sent a TLS alert: with TLS 1.3 this is how a server that rejects our
@@ -285,8 +275,7 @@ struct HttpClient::Impl {
       }
       return data.size();
     };
-    if (on_data != nullptr)
-      parser.on_chunk_body(on_chunk);
+    if (on_data != nullptr) parser.on_chunk_body(on_chunk);
     done = false;
     lowest().expires_after(options.timeout);
     withStream([&](auto& stream) {
@@ -323,8 +312,7 @@ struct HttpClient::Impl {
       response.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
     response.body = std::move(received.body());
-    if (!received.keep_alive())
-      close();
+    if (!received.keep_alive()) close();
     return response;
   }
 
@@ -332,16 +320,14 @@ struct HttpClient::Impl {
                             const std::function<bool(std::string_view)>* on_data) {
     const bool reused = connected;
     if (!connected) {
-      if (Status s = connect(); !s)
-        return s.error();
+      if (Status s = connect(); !s) return s.error();
     }
     bool fresh = false;
     auto result = once(request, on_data, fresh);
     // A keep-alive connection the server closed while idle fails before any byte of the
     // response; that, and only that, is safe to retry on a new connection.
     if (!result && reused && fresh && result.error().code() == ErrorCode::kUnavailable) {
-      if (Status s = connect(); !s)
-        return s.error();
+      if (Status s = connect(); !s) return s.error();
       result = once(request, on_data, fresh);
     }
     return result;
@@ -351,14 +337,12 @@ struct HttpClient::Impl {
 Result<std::unique_ptr<HttpClient>> HttpClient::connect(std::string_view base_url,
                                                         ClientOptions options) {
   auto url = Url::parse(base_url);
-  if (!url)
-    return url.error();
+  if (!url) return url.error();
   auto impl = std::make_unique<Impl>();
   impl->url = std::move(*url);
   impl->options = std::move(options);
   impl->where = impl->url.host + ":" + std::to_string(impl->url.port);
-  if (Status s = impl->connect(); !s)
-    return s.error();
+  if (Status s = impl->connect(); !s) return s.error();
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
 
@@ -377,8 +361,7 @@ Result<Response> HttpClient::stream(const Request& request,
 }
 
 std::string HttpClient::tlsProtocol() const {
-  if (!impl_->tls)
-    return "";
+  if (!impl_->tls) return "";
   return SSL_get_version(impl_->tls->native_handle());
 }
 

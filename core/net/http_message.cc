@@ -27,8 +27,7 @@ void Headers::remove(std::string_view name) {
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const Field& f : fields_) {
-    if (equalsIgnoreCase(f.first, name))
-      return std::string_view(f.second);
+    if (equalsIgnoreCase(f.first, name)) return std::string_view(f.second);
   }
   return std::nullopt;
 }
@@ -36,8 +35,7 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 Response Response::text(int status, std::string body) {
   Response r;
   r.status = status;
-  if (!body.empty())
-    r.headers.set("Content-Type", "text/plain; charset=utf-8");
+  if (!body.empty()) r.headers.set("Content-Type", "text/plain; charset=utf-8");
   r.body = std::move(body);
   return r;
 }
@@ -54,8 +52,7 @@ Response Response::methodNotAllowed(std::initializer_list<std::string_view> allo
                                     std::string_view received) {
   std::string list;
   for (std::string_view method : allowed) {
-    if (!list.empty())
-      list += ", ";
+    if (!list.empty()) list += ", ";
     list += method;
   }
   std::string quoted;

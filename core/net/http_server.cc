@@ -94,8 +94,7 @@ class StreamState final : public ResponseStream {
     bool overflow = false;
     {
       std::lock_guard lock(mutex_);
-      if (closed_ || closing_)
-        return false;
+      if (closed_ || closing_) return false;
       session = session_;
       if (buffered_ + data.size() > max_buffered_) {
         closing_ = true;
@@ -118,8 +117,7 @@ class StreamState final : public ResponseStream {
     std::shared_ptr<SessionBase> session;
     {
       std::lock_guard lock(mutex_);
-      if (closed_ || closing_)
-        return;
+      if (closed_ || closing_) return;
       closing_ = true;
       session = session_;
     }
@@ -153,8 +151,7 @@ class StreamState final : public ResponseStream {
     std::shared_ptr<SessionBase> session;
     {
       std::lock_guard lock(mutex_);
-      if (closed_)
-        return;
+      if (closed_) return;
       closed_ = true;
       callbacks.swap(callbacks_);
       session.swap(session_);
@@ -213,16 +210,14 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   void remove(Connection* connection) {
     std::lock_guard lock(mutex);
     connections.erase(connection);
-    if (connections.empty())
-      drained.notify_all();
+    if (connections.empty()) drained.notify_all();
   }
 
   std::vector<std::shared_ptr<Connection>> liveConnections() {
     std::vector<std::shared_ptr<Connection>> live;
     std::lock_guard lock(mutex);
     for (auto& [raw, weak] : connections) {
-      if (auto strong = weak.lock())
-        live.push_back(std::move(strong));
+      if (auto strong = weak.lock()) live.push_back(std::move(strong));
     }
     return live;
   }
@@ -258,8 +253,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         peer_(std::move(peer)) {}
 
   ~Session() override {
-    if (stream_state_)
-      stream_state_->markClosed();
+    if (stream_state_) stream_state_->markClosed();
     core_->remove(this);
   }
 
@@ -315,8 +309,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void queueChunk(std::string data) override {
     asio::post(stream_.get_executor(),
                [self = this->shared_from_this(), data = std::move(data)]() mutable {
-                 if (self->phase_ != Phase::kStreaming)
-                   return;
+                 if (self->phase_ != Phase::kStreaming) return;
                  self->pending_chunks_.push_back(std::move(data));
                  self->pumpStream();
                });
@@ -356,8 +349,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void readRequest() {
-    if (shutting_down_)
-      return closeGracefully();
+    if (shutting_down_) return closeGracefully();
     phase_ = Phase::kReading;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
@@ -369,8 +361,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void onHeader(beast::error_code ec, size_t) {
-    if (ec)
-      return onReadError(ec);
+    if (ec) return onReadError(ec);
     const auto& header = parser_->get();
     // curl and others wait for this before sending a larger body.
     if (!parser_->is_done() && beast::iequals(header[http::field::expect], "100-continue")) {
@@ -378,8 +369,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       http::async_write(stream_, *continue_,
                         [self = this->shared_from_this()](beast::error_code write_ec, size_t) {
                           self->continue_.reset();
-                          if (write_ec)
-                            return self->abort();
+                          if (write_ec) return self->abort();
                           self->readBody();
                         });
       return;
@@ -388,12 +378,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void readBody() {
-    if (parser_->is_done())
-      return handleRequest();
+    if (parser_->is_done()) return handleRequest();
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       if (ec)
-                         return self->onReadError(ec);
+                       if (ec) return self->onReadError(ec);
                        self->handleRequest();
                      });
   }
@@ -427,8 +415,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     request.target = std::string(message.target());
     const size_t question = request.target.find('?');
     request.path = request.target.substr(0, question);
-    if (question != std::string::npos)
-      request.query = request.target.substr(question + 1);
+    if (question != std::string::npos) request.query = request.target.substr(question + 1);
     for (const auto& field : message) {
       request.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -450,8 +437,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void doRespond(uint64_t seq, Response response) {
-    if (seq != seq_ || phase_ != Phase::kHandling)
-      return;
+    if (seq != seq_ || phase_ != Phase::kHandling) return;
     phase_ = Phase::kWriting;
     keep_alive_ = keep_alive_ && !shutting_down_;
 
@@ -468,10 +454,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     http::async_write(stream_, *response_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         self->response_.reset();
-                        if (ec)
-                          return self->abort();
-                        if (self->keep_alive_ && !self->shutting_down_)
-                          return self->readRequest();
+                        if (ec) return self->abort();
+                        if (self->keep_alive_ && !self->shutting_down_) return self->readRequest();
                         self->closeGracefully();
                       });
   }
@@ -480,8 +464,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void doStartStream(uint64_t seq, int status, Headers headers,
                      std::shared_ptr<StreamState> stream) {
-    if (seq != seq_ || phase_ != Phase::kHandling)
-      return stream->markClosed();
+    if (seq != seq_ || phase_ != Phase::kHandling) return stream->markClosed();
     phase_ = Phase::kStreaming;
     stream_state_ = std::move(stream);
 
@@ -497,8 +480,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     http::async_write_header(stream_, *serializer_,
                              [self = this->shared_from_this()](beast::error_code ec, size_t) {
                                self->writing_ = false;
-                               if (ec)
-                                 return self->abort();
+                               if (ec) return self->abort();
                                self->watchPeer();
                                self->pumpStream();
                              });
@@ -509,8 +491,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void watchPeer() {
     stream_.async_read_some(asio::buffer(scratch_),
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                              if (ec)
-                                return self->abort();
+                              if (ec) return self->abort();
                               self->watchPeer();
                             });
   }
@@ -527,8 +508,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       asio::async_write(stream_, http::make_chunk(asio::buffer(current_chunk_)),
                         [self = this->shared_from_this()](beast::error_code ec, size_t) {
                           self->writing_ = false;
-                          if (ec)
-                            return self->abort();
+                          if (ec) return self->abort();
                           self->stream_state_->sent(self->current_chunk_.size());
                           self->current_chunk_.clear();
                           self->pumpStream();
@@ -539,16 +519,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       asio::async_write(stream_, http::make_chunk_last(),
                         [self = this->shared_from_this()](beast::error_code ec, size_t) {
                           self->writing_ = false;
-                          if (ec)
-                            return self->abort();
+                          if (ec) return self->abort();
                           self->closeGracefully();
                         });
     }
   }
 
   void doFinishStream() {
-    if (phase_ != Phase::kStreaming)
-      return;
+    if (phase_ != Phase::kStreaming) return;
     finish_requested_ = true;
     pumpStream();
   }
@@ -563,8 +541,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void closeGracefully() {
-    if (phase_ == Phase::kClosed)
-      return;
+    if (phase_ == Phase::kClosed) return;
     phase_ = Phase::kClosed;
     closeStreamState();
     if constexpr (kTls) {
@@ -633,8 +610,7 @@ class Detector final : public Connection, public std::enable_shared_from_this<De
 
  private:
   void onDetect(beast::error_code ec, bool is_tls) {
-    if (ec || core_->stopping)
-      return stream_.close();
+    if (ec || core_->stopping) return stream_.close();
     if (is_tls) {
       std::make_shared<Session<SslStream>>(core_, std::move(buffer_), peer_, std::move(stream_),
                                            core_->tls->impl().server)
@@ -655,15 +631,13 @@ class Detector final : public Connection, public std::enable_shared_from_this<De
 void ServerCore::accept() {
   acceptor->async_accept(
       asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        if (self->stopping || ec == asio::error::operation_aborted)
-          return;
+        if (self->stopping || ec == asio::error::operation_aborted) return;
         if (ec) {
           // Typically EMFILE: back off briefly instead of spinning on the error.
           LOG(WARNING) << "accept failed: " << ec.message();
           self->accept_retry->expires_after(std::chrono::milliseconds(50));
           self->accept_retry->async_wait([self](beast::error_code wait_ec) {
-            if (!wait_ec)
-              self->accept();
+            if (!wait_ec) self->accept();
           });
           return;
         }
@@ -715,8 +689,7 @@ void Responder::respond(Response response) {
 }
 
 std::shared_ptr<ResponseStream> Responder::startStream(int status, Headers headers) {
-  if (!exchange_ || !exchange_->claim())
-    return std::make_shared<detail::ClosedStream>();
+  if (!exchange_ || !exchange_->claim()) return std::make_shared<detail::ClosedStream>();
   return exchange_->session().startStream(exchange_->seq(), status, std::move(headers));
 }
 
@@ -755,12 +728,9 @@ Status HttpServer::start() {
   core.accept_retry.emplace(core.acceptor->get_executor());
   auto& acceptor = *core.acceptor;
   acceptor.open(endpoint.protocol(), ec);
-  if (!ec)
-    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec)
-    acceptor.bind(endpoint, ec);
-  if (!ec)
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     core.acceptor.reset();
     return Error(ErrorCode::kUnavailable, "cannot listen on " + where + ": " + ec.message());
@@ -786,8 +756,7 @@ size_t HttpServer::connectionCount() const {
 
 void HttpServer::stop() {
   auto& core = *core_;
-  if (!core.acceptor || core.stopping.exchange(true))
-    return;
+  if (!core.acceptor || core.stopping.exchange(true)) return;
 
   asio::post(core.acceptor->get_executor(), [&core] {
     beast::error_code ignored;

@@ -18,8 +18,7 @@ std::string encodeRecord(std::string_view record) {
 }
 
 Result<std::vector<std::string>> RecordIoDecoder::decode(std::string_view data) {
-  if (failure_)
-    return *failure_;
+  if (failure_) return *failure_;
   std::vector<std::string> records;
   while (!data.empty()) {
     if (in_record_) {

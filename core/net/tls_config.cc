@@ -24,15 +24,13 @@ struct Setting {
 
 Status setBool(bool& field, const std::string& value) {
   auto parsed = parseBool(value);
-  if (!parsed)
-    return parsed.error();
+  if (!parsed) return parsed.error();
   field = *parsed;
   return okStatus();
 }
 
 Status refuseLegacy(const std::string& value) {
-  if (value == "openssl")
-    return okStatus();
+  if (value == "openssl") return okStatus();
   if (value == "legacy") {
     return Error(ErrorCode::kInvalidArgument,
                  "the 'legacy' scheme is not supported: it matches names by a reverse DNS "
@@ -60,8 +58,7 @@ const std::vector<Setting>& settings() {
       {"VERIFICATION_DEPTH", "",
        [](TlsConfig& c, const std::string& v) -> Status {
          auto depth = parseInt(v, 0, 100);
-         if (!depth)
-           return depth.error();
+         if (!depth) return depth.error();
          c.verification_depth = static_cast<int>(*depth);
          return okStatus();
        }},
@@ -79,10 +76,8 @@ const std::vector<Setting>& settings() {
       {"ENABLE_SSL_V3", "",
        [](TlsConfig&, const std::string& v) -> Status {
          auto on = parseBool(v);
-         if (!on)
-           return on.error();
-         if (*on)
-           return Error(ErrorCode::kInvalidArgument, "SSLv3 is insecure and unsupported");
+         if (!on) return on.error();
+         if (*on) return Error(ErrorCode::kInvalidArgument, "SSLv3 is insecure and unsupported");
          return okStatus();
        }},
       {"ENABLE_TLS_V1_0", "",
@@ -109,14 +104,12 @@ std::optional<Found> lookup(const Environment& env, const Setting& setting,
   std::vector<std::string> names;
   for (std::string_view prefix : {kBerthPrefix, kMesosPrefix}) {
     names.push_back(std::string(prefix) + std::string(setting.suffix));
-    if (!setting.alias.empty())
-      names.push_back(std::string(prefix) + std::string(setting.alias));
+    if (!setting.alias.empty()) names.push_back(std::string(prefix) + std::string(setting.alias));
   }
   std::optional<Found> winner;
   for (const std::string& name : names) {
     auto value = env.get(name);
-    if (!value)
-      continue;
+    if (!value) continue;
     if (!winner) {
       winner = Found{name, *value};
     } else if (*value != winner->value) {
@@ -137,8 +130,7 @@ bool knownSuffix(std::string_view suffix) {
 
 std::string TlsConfig::variableFor(const std::string& suffix) const {
   for (const auto& [key, variable] : sources) {
-    if (key == suffix)
-      return variable;
+    if (key == suffix) return variable;
   }
   return std::string(kBerthPrefix) + suffix;
 }
@@ -157,16 +149,13 @@ Result<TlsConfig> TlsConfig::fromEnvironment(const Environment& env) {
 
   for (const Setting& setting : settings()) {
     auto found = lookup(env, setting, config.warnings);
-    if (!found)
-      continue;
+    if (!found) continue;
     config.sources.emplace_back(std::string(setting.suffix), found->variable);
     Status applied = setting.apply(config, found->value);
-    if (!applied)
-      return applied.error().withContext(found->variable);
+    if (!applied) return applied.error().withContext(found->variable);
   }
 
-  if (!config.enabled)
-    return config;
+  if (!config.enabled) return config;
 
   // A process that only connects out may go without a certificate; a server cannot, and
   // HttpServer::start() says so. Half a pair is always a mistake.

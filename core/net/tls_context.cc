@@ -18,8 +18,7 @@ std::string opensslErrorText(const std::string& fallback) {
   unsigned long last = 0;
   while (unsigned long e = ERR_get_error())
     last = e;
-  if (last == 0)
-    return fallback;
+  if (last == 0) return fallback;
   char buffer[256];
   ERR_error_string_n(last, buffer, sizeof(buffer));
   return buffer;
@@ -31,8 +30,7 @@ namespace {
 // message for a missing file ("system lib") does not say which.
 Status checkReadable(const std::string& path, const std::string& variable) {
   FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr)
-    return errnoError("cannot read '" + path + "'", errno).withContext(variable);
+  if (f == nullptr) return errnoError("cannot read '" + path + "'", errno).withContext(variable);
   std::fclose(f);
   return okStatus();
 }
@@ -45,14 +43,10 @@ Status configure(ssl::context& context, const TlsConfig& config) {
 
   long options =
       SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE;
-  if (!config.enable_tls_v1_0)
-    options |= SSL_OP_NO_TLSv1;
-  if (!config.enable_tls_v1_1)
-    options |= SSL_OP_NO_TLSv1_1;
-  if (!config.enable_tls_v1_2)
-    options |= SSL_OP_NO_TLSv1_2;
-  if (!config.enable_tls_v1_3)
-    options |= SSL_OP_NO_TLSv1_3;
+  if (!config.enable_tls_v1_0) options |= SSL_OP_NO_TLSv1;
+  if (!config.enable_tls_v1_1) options |= SSL_OP_NO_TLSv1_1;
+  if (!config.enable_tls_v1_2) options |= SSL_OP_NO_TLSv1_2;
+  if (!config.enable_tls_v1_3) options |= SSL_OP_NO_TLSv1_3;
   SSL_CTX_set_options(ctx, options);
 
   // Anonymous and null ciphers would let a peer skip its certificate; they are never
@@ -77,8 +71,7 @@ Status configure(ssl::context& context, const TlsConfig& config) {
                                                   "': " + opensslErrorText("invalid list"));
   }
 
-  if (config.cert_file.empty())
-    return loadTrust(ctx, config);
+  if (config.cert_file.empty()) return loadTrust(ctx, config);
   if (SSL_CTX_use_certificate_chain_file(ctx, config.cert_file.c_str()) != 1) {
     return Error(ErrorCode::kInvalidArgument,
                  config.variableFor("CERT_FILE") + ": '" + config.cert_file +
@@ -88,8 +81,7 @@ Status configure(ssl::context& context, const TlsConfig& config) {
   // certificate's key" get different messages.
   FILE* key_file = std::fopen(config.key_file.c_str(), "r");
   EVP_PKEY* key = key_file ? PEM_read_PrivateKey(key_file, nullptr, nullptr, nullptr) : nullptr;
-  if (key_file != nullptr)
-    std::fclose(key_file);
+  if (key_file != nullptr) std::fclose(key_file);
   if (key == nullptr) {
     return Error(ErrorCode::kInvalidArgument,
                  config.variableFor("KEY_FILE") + ": '" + config.key_file +
@@ -157,10 +149,8 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::create(const TlsConfig& co
 
   auto impl = std::make_unique<Impl>();
   impl->config = config;
-  if (Status s = configure(impl->server, config); !s)
-    return s.error();
-  if (Status s = configure(impl->client, config); !s)
-    return s.error();
+  if (Status s = configure(impl->server, config); !s) return s.error();
+  if (Status s = configure(impl->client, config); !s) return s.error();
 
   if (config.require_client_cert) {
     impl->server.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
@@ -189,8 +179,7 @@ Status configureClientSession(const TlsConfig& config, void* native, const std::
   if (!is_ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) {
     return Error(ErrorCode::kInvalidArgument, "cannot set TLS server name '" + host + "'");
   }
-  if (!config.verify_server_cert)
-    return okStatus();
+  if (!config.verify_server_cert) return okStatus();
 
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);

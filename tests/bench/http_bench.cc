@@ -43,13 +43,11 @@ void BM_KeepAliveRequest(benchmark::State& state) {
   const std::string url =
       std::string(tls ? "https" : "http") + "://localhost:" + std::to_string(server->port());
   auto client = HttpClient::connect(url, {.tls = tls ? testing::tlsContext(clientEnv()) : nullptr});
-  if (!client)
-    return state.SkipWithError(client.error().message().c_str());
+  if (!client) return state.SkipWithError(client.error().message().c_str());
   const Request request = ping();
   for (auto _ : state) {
     auto response = (*client)->send(request);
-    if (!response || response->status != 200)
-      return state.SkipWithError("request failed");
+    if (!response || response->status != 200) return state.SkipWithError("request failed");
   }
   state.SetLabel(tls ? "tls" : "plain");
 }
@@ -66,11 +64,9 @@ void BM_ConnectAndRequest(benchmark::State& state) {
   const Request request = ping();
   for (auto _ : state) {
     auto client = HttpClient::connect(url, {.tls = client_tls});
-    if (!client)
-      return state.SkipWithError(client.error().message().c_str());
+    if (!client) return state.SkipWithError(client.error().message().c_str());
     auto response = (*client)->send(request);
-    if (!response || response->status != 200)
-      return state.SkipWithError("request failed");
+    if (!response || response->status != 200) return state.SkipWithError("request failed");
   }
   state.SetLabel(tls ? "tls" : "plain");
 }

@@ -24,8 +24,7 @@ const std::string kAgent = std::string(BERTH_BIN_DIR) + "/berth-agent";
 std::string startedUrl(BackgroundProcess& agent) {
   auto output = agent.waitForOutput("/api/v1 (work_dir", 10s);
   EXPECT_TRUE(output) << agent.output();
-  if (!output)
-    return "";
+  if (!output) return "";
   std::smatch match;
   EXPECT_TRUE(std::regex_search(*output, match, std::regex("(https?://[0-9.]+:[0-9]+)/api/v1")));
   return match[1];

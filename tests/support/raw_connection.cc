@@ -22,15 +22,13 @@ RawConnection::RawConnection(uint16_t port) {
 }
 
 RawConnection::~RawConnection() {
-  if (fd_ >= 0)
-    ::close(fd_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 bool RawConnection::send(std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0)
-      return false;
+    if (n <= 0) return false;
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
@@ -42,11 +40,9 @@ std::string RawConnection::readUntil(std::string_view marker, std::chrono::milli
   while (!closed_ && (marker.empty() || received.find(marker) == std::string::npos)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      break;
+    if (left.count() <= 0) break;
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-      break;
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     char buffer[4096];
     const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
     if (n <= 0) {

@@ -106,10 +106,8 @@ std::optional<std::string> BackgroundProcess::waitForOutput(const std::string& t
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::string out = output();
-    if (out.find(text) != std::string::npos)
-      return out;
-    if (!state_->child.running())
-      return std::nullopt;
+    if (out.find(text) != std::string::npos) return out;
+    if (!state_->child.running()) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return std::nullopt;
@@ -120,10 +118,8 @@ void BackgroundProcess::signal(int signo) {
 }
 
 std::optional<int> BackgroundProcess::wait(std::chrono::milliseconds timeout) {
-  if (state_->exit_code)
-    return state_->exit_code;
-  if (!state_->child.wait_for(timeout))
-    return std::nullopt;
+  if (state_->exit_code) return state_->exit_code;
+  if (!state_->child.wait_for(timeout)) return std::nullopt;
   // Boost.Process reports a signal death through native_exit_code().
   const int status = state_->child.native_exit_code();
   state_->exit_code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);

@@ -19,8 +19,7 @@ namespace {
 
 EVP_PKEY* newKey() {
   EVP_PKEY* key = EVP_EC_gen("P-256");
-  if (key == nullptr)
-    fail("cannot generate a key");
+  if (key == nullptr) fail("cannot generate a key");
   return key;
 }
 
@@ -29,8 +28,7 @@ void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-  if (ext == nullptr)
-    fail("bad extension " + value);
+  if (ext == nullptr) fail("bad extension " + value);
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
 }
@@ -56,8 +54,7 @@ X509* newCert(const std::string& common_name, EVP_PKEY* key, int from_days, int 
 
 void writePem(const std::string& path, X509* cert) {
   FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr || PEM_write_X509(f, cert) != 1)
-    fail("cannot write " + path);
+  if (f == nullptr || PEM_write_X509(f, cert) != 1) fail("cannot write " + path);
   std::fclose(f);
 }
 
@@ -88,8 +85,7 @@ TestCa::TestCa(const std::string& dir, const std::string& name)
   addExtension(state_->cert, state_->cert, NID_basic_constraints, "critical,CA:TRUE");
   addExtension(state_->cert, state_->cert, NID_key_usage, "critical,keyCertSign,cRLSign");
   addExtension(state_->cert, state_->cert, NID_subject_key_identifier, "hash");
-  if (X509_sign(state_->cert, state_->key, EVP_sha256()) == 0)
-    fail("cannot sign the CA");
+  if (X509_sign(state_->cert, state_->key, EVP_sha256()) == 0) fail("cannot sign the CA");
   writePem(ca_file_, state_->cert);
 }
 
@@ -108,10 +104,8 @@ IssuedCert TestCa::issue(const std::string& file_stem, const CertSpec& spec) {
     san += (san.empty() ? "" : ",") + ("DNS:" + dns);
   for (const auto& ip : spec.ip_addresses)
     san += (san.empty() ? "" : ",") + ("IP:" + ip);
-  if (!san.empty())
-    addExtension(cert, state_->cert, NID_subject_alt_name, san);
-  if (X509_sign(cert, state_->key, EVP_sha256()) == 0)
-    fail("cannot sign " + file_stem);
+  if (!san.empty()) addExtension(cert, state_->cert, NID_subject_alt_name, san);
+  if (X509_sign(cert, state_->key, EVP_sha256()) == 0) fail("cannot sign " + file_stem);
 
   IssuedCert issued{dir_ + "/" + file_stem + ".pem", dir_ + "/" + file_stem + ".key"};
   writePem(issued.cert_file, cert);

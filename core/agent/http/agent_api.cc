@@ -2,7 +2,7 @@
 
 #include "core/api/call_endpoint.h"
 #include "core/api/codec.h"
-#include "core/common/version.h"
+#include "core/common/build_info.h"
 #include "mesos/v1/agent/agent.pb.h"
 
 namespace berth::agent {

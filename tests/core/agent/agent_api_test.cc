@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/api/codec.h"
-#include "core/common/version.h"
+#include "core/common/build_info.h"
 #include "core/net/http_client.h"
 #include "mesos/v1/agent/agent.pb.h"
 
@@ -36,10 +36,8 @@ class AgentApiTest : public ::testing::Test {
     request.method = "POST";
     request.target = "/api/v1";
     request.body = body;
-    if (!content_type.empty())
-      request.headers.set("Content-Type", content_type);
-    if (!accept.empty())
-      request.headers.set("Accept", accept);
+    if (!content_type.empty()) request.headers.set("Content-Type", content_type);
+    if (!accept.empty()) request.headers.set("Accept", accept);
     auto response = client_->send(request);
     EXPECT_TRUE(response) << response.error().message();
     return response ? *response : net::Response{};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace berth::agent {
 namespace {
 
@@ -45,11 +47,23 @@ TEST(AgentFlagsTest, ErrorsNameTheFlag) {
 }
 
 TEST(AgentFlagsTest, AllListsEveryFlag) {
-  auto flags = AgentFlags::parse({"--work_dir=/w", "--runtime_dir=/r"}, Environment({}));
+  auto flags = AgentFlags::parse(
+      {"--work_dir=/w", "--runtime_dir=/r", "--isolation=ipc,shm", "--plugins_dir=/p"},
+      Environment({}));
   ASSERT_TRUE(flags);
-  EXPECT_EQ(flags->all(),
-            (std::vector<std::pair<std::string, std::string>>{
-                {"ip", "127.0.0.1"}, {"port", "5051"}, {"runtime_dir", "/r"}, {"work_dir", "/w"}}));
+  std::vector<std::string> names;
+  std::map<std::string, std::string> values;
+  for (const auto& [name, value] : flags->all()) {
+    names.push_back(name);
+    values[name] = value;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"ip", "isolation", "launcher", "plugin_config",
+                                             "plugin_timeouts", "plugins_dir", "port",
+                                             "resource_estimator", "runtime_dir", "work_dir"}));
+  EXPECT_EQ(values["isolation"], "ipc,shm");
+  EXPECT_EQ(values["plugins_dir"], "/p");
+  EXPECT_EQ(values["runtime_dir"], "/r");
+  EXPECT_EQ(values["port"], "5051");
 }
 
 }  // namespace

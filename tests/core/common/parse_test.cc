@@ -28,5 +28,19 @@ TEST(ParseTest, Integers) {
   EXPECT_FALSE(parseInt("99999999999999999999999", 0, 100));
 }
 
+TEST(ParseTest, Durations) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(*parseDuration("30secs"), 30s);
+  EXPECT_EQ(*parseDuration("100ms"), 100ms);
+  EXPECT_EQ(*parseDuration("1.5mins"), 90s);
+  EXPECT_EQ(*parseDuration("2hrs"), 2h);
+  EXPECT_EQ(*parseDuration("5ns"), 5ns);
+  for (const char* bad : {"", "30", "secs", "30 secs", "30seconds", "-1secs", "1..2ms"}) {
+    auto r = parseDuration(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("expected a duration"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace berth

@@ -8,8 +8,7 @@ namespace berth {
 namespace {
 
 Result<int> half(int n) {
-  if (n % 2 != 0)
-    return Error(ErrorCode::kInvalidArgument, std::to_string(n) + " is odd");
+  if (n % 2 != 0) return Error(ErrorCode::kInvalidArgument, std::to_string(n) + " is odd");
   return n / 2;
 }
 

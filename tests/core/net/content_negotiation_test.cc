@@ -9,10 +9,8 @@ Request call(std::optional<std::string> content_type, std::optional<std::string>
   Request r;
   r.method = "POST";
   r.path = "/api/v1";
-  if (content_type)
-    r.headers.add("Content-Type", *content_type);
-  if (accept)
-    r.headers.add("Accept", *accept);
+  if (content_type) r.headers.add("Content-Type", *content_type);
+  if (accept) r.headers.add("Accept", *accept);
   return r;
 }
 

@@ -301,8 +301,7 @@ TEST_F(HttpServerTest, ConcurrentClientsOnSeveralThreads) {
       for (int i = 0; i < 50; ++i) {
         const std::string body = std::to_string(t) + "-" + std::to_string(i);
         auto response = c->send(post("/echo", body));
-        if (response && response->body == "POST " + body)
-          ++ok;
+        if (response && response->body == "POST " + body) ++ok;
       }
     });
   }

@@ -35,8 +35,7 @@ Outcome expectedOutcome(const Cell& c) {
   if (c.verify_server_cert && c.name == ServerName::kIpWithoutVerifyIpadd) {
     return Outcome::kClientRefusesToConnect;
   }
-  if (c.verify_server_cert && c.name == ServerName::kWrong)
-    return Outcome::kServerCertRejected;
+  if (c.verify_server_cert && c.name == ServerName::kWrong) return Outcome::kServerCertRejected;
   if (c.require_client_cert && c.client_cert != ClientCert::kValid) {
     return Outcome::kClientCertRejected;
   }
@@ -77,12 +76,9 @@ TEST_P(TlsMatrixTest, ConnectsOrFailsAsThePolicySays) {
       {"BERTH_SSL_VERIFY_IPADD", cell.name == ServerName::kIpWithVerifyIpadd ? "true" : "false"},
   };
   const berth::testing::IssuedCert* client_cert = nullptr;
-  if (cell.client_cert == ClientCert::kValid)
-    client_cert = &pki.client;
-  if (cell.client_cert == ClientCert::kUntrusted)
-    client_cert = &pki.untrusted;
-  if (cell.client_cert == ClientCert::kExpired)
-    client_cert = &pki.expired;
+  if (cell.client_cert == ClientCert::kValid) client_cert = &pki.client;
+  if (cell.client_cert == ClientCert::kUntrusted) client_cert = &pki.untrusted;
+  if (cell.client_cert == ClientCert::kExpired) client_cert = &pki.expired;
   if (client_cert != nullptr) {
     client_env["BERTH_SSL_CERT_FILE"] = client_cert->cert_file;
     client_env["BERTH_SSL_KEY_FILE"] = client_cert->key_file;

@@ -33,8 +33,7 @@ Env verifyingClientEnv() {
 
 Result<Response> ping(const std::string& url, std::shared_ptr<const TlsContext> tls) {
   auto client = HttpClient::connect(url, {.tls = std::move(tls), .timeout = 5s});
-  if (!client)
-    return client.error();
+  if (!client) return client.error();
   Request request;
   request.method = "GET";
   request.target = "/ping";
@@ -43,8 +42,7 @@ Result<Response> ping(const std::string& url, std::shared_ptr<const TlsContext> 
 
 std::string createError(const Env& env) {
   auto config = TlsConfig::fromEnvironment(Environment(env));
-  if (!config)
-    return config.error().message();
+  if (!config) return config.error().message();
   auto context = TlsContext::create(*config);
   return context ? "" : context.error().message();
 }

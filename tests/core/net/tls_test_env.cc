@@ -28,8 +28,7 @@ const TestPki& TestPki::get() {
 std::shared_ptr<const TlsContext> tlsContext(const Env& env) {
   auto config = TlsConfig::fromEnvironment(Environment(env));
   EXPECT_TRUE(config) << config.error().message();
-  if (!config)
-    return nullptr;
+  if (!config) return nullptr;
   auto context = TlsContext::create(*config);
   EXPECT_TRUE(context) << context.error().message();
   return context ? *context : nullptr;

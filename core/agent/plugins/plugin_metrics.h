@@ -1,0 +1,41 @@
+// Per-plugin, per-hook operation metrics and the plugins' own counters, exposed at
+// /metrics in the Prometheus text format.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace berth::agent {
+
+class PluginMetrics {
+ public:
+  // One finished operation: its outcome and how long it took. Thread-safe.
+  void recordOperation(const std::string& plugin, const std::string& hook, bool failed,
+                       bool timed_out, std::chrono::nanoseconds latency);
+
+  // A plugin's own counter (berth_host.counter_add). Thread-safe.
+  void addCounter(const std::string& plugin, const std::string& name, uint64_t delta);
+
+  // Everything in Prometheus text exposition format 0.0.4.
+  std::string prometheus() const;
+
+ private:
+  static constexpr double kBucketsSeconds[] = {0.0001, 0.001, 0.01, 0.1, 1, 10};
+  struct HookStats {
+    uint64_t count = 0;
+    uint64_t errors = 0;
+    uint64_t timeouts = 0;
+    uint64_t buckets[std::size(kBucketsSeconds)] = {};
+    double sum_seconds = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, HookStats> hooks_;
+  std::map<std::pair<std::string, std::string>, uint64_t> counters_;
+};
+
+}  // namespace berth::agent

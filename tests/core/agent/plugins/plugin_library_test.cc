@@ -1,0 +1,111 @@
+// Loading plugin libraries: every refusal names the file and the reason.
+
+#include "core/agent/plugins/plugin_library.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.h"
+
+namespace berth::agent {
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(BERTH_FIXTURES_DIR) + "/" + name;
+}
+
+std::string loadError(const std::string& path) {
+  auto library = PluginLibrary::load(path);
+  EXPECT_FALSE(library) << path << " loaded";
+  return library ? "" : library.error().message();
+}
+
+TEST(PluginLibraryTest, ReadsTheDescriptorWithoutInitialising) {
+  auto library = PluginLibrary::load(fixture("berth-probe.so"));
+  ASSERT_TRUE(library) << library.error().message();
+  const PluginInfo& info = (*library)->info();
+  EXPECT_EQ(info.name, "probe");
+  EXPECT_EQ(info.version, "1.0.0");
+  EXPECT_EQ(info.vendor, "Berth tests");
+  EXPECT_EQ(info.aliases, (std::vector<std::string>{"test/probe", "test/group"}));
+  EXPECT_EQ(info.kinds, BERTH_KIND_ISOLATOR);
+  EXPECT_EQ(info.sdk_minor, static_cast<uint32_t>(BERTH_ABI_MINOR));
+}
+
+TEST(PluginLibraryTest, MissingFile) {
+  EXPECT_EQ(loadError("/nonexistent/x.so"),
+            "plugin '/nonexistent/x.so': no such file or not readable");
+}
+
+TEST(PluginLibraryTest, NotAnElfFile) {
+  testing::TempDir dir;
+  testing::writeFile(dir.file("text.so"), "this is text, not a shared object\n");
+  EXPECT_EQ(loadError(dir.file("text.so")),
+            "plugin '" + dir.file("text.so") + "': not an ELF shared object");
+}
+
+TEST(PluginLibraryTest, DlopenErrorIsQuoted) {
+  testing::TempDir dir;
+  // An ELF header followed by garbage: dlopen itself refuses it.
+  testing::writeFile(dir.file("broken.so"), std::string("\x7f"
+                                                        "ELF",
+                                                        4) +
+                                                std::string(60, 'x'));
+  const std::string error = loadError(dir.file("broken.so"));
+  EXPECT_NE(error.find("dlopen failed: "), std::string::npos) << error;
+  EXPECT_NE(error.find("broken.so"), std::string::npos) << error;
+}
+
+TEST(PluginLibraryTest, NoEntrySymbol) {
+  const std::string error = loadError(fixture("not-a-plugin.so"));
+  EXPECT_NE(error.find("no entry symbol berth_plugin_entry_v1"), std::string::npos) << error;
+}
+
+TEST(PluginLibraryTest, OtherMajorNamesBothMajors) {
+  const std::string error = loadError(fixture("berth-rogue-major2.so"));
+  EXPECT_NE(error.find("exports berth_plugin_entry_v2, an entry for ABI major 2, but this agent "
+                       "speaks ABI major 1"),
+            std::string::npos)
+      << error;
+}
+
+TEST(PluginLibraryTest, MalformedEntryAndDescriptor) {
+  EXPECT_NE(loadError(fixture("berth-rogue-entry-size.so")).find("entry is 8 bytes"),
+            std::string::npos);
+  EXPECT_NE(loadError(fixture("berth-rogue-bad-name.so")).find("plugin name 'Bad Name!'"),
+            std::string::npos);
+  EXPECT_NE(loadError(fixture("berth-rogue-unknown-kind.so")).find("unknown or no kinds"),
+            std::string::npos);
+}
+
+TEST(PluginLibraryTest, NegotiationRefusalNamesBothVersions) {
+  auto library = PluginLibrary::load(fixture("berth-rogue-init-refuses.so"));
+  ASSERT_TRUE(library);
+  auto minor = (*library)->initialize();
+  ASSERT_FALSE(minor);
+  EXPECT_NE(minor.error().message().find("refused version negotiation: the agent speaks ABI 1.0 "
+                                         "to 1.0, the plugin was built with 1.0"),
+            std::string::npos)
+      << minor.error().message();
+}
+
+TEST(PluginLibraryTest, NewerMinorThatFeatureDetectsLoads) {
+  auto library = PluginLibrary::load(fixture("berth-rogue-newer-minor.so"));
+  ASSERT_TRUE(library);
+  EXPECT_EQ((*library)->info().sdk_minor, 7u);
+  auto minor = (*library)->initialize();
+  ASSERT_TRUE(minor) << minor.error().message();
+  EXPECT_EQ(*minor, static_cast<uint32_t>(BERTH_ABI_MINOR));
+}
+
+TEST(PluginLibraryTest, MinorOutsideTheOfferIsRefused) {
+  auto library = PluginLibrary::load(fixture("berth-rogue-greedy-minor.so"));
+  ASSERT_TRUE(library);
+  auto minor = (*library)->initialize();
+  ASSERT_FALSE(minor);
+  EXPECT_NE(minor.error().message().find("chose ABI minor 7 outside the offered range"),
+            std::string::npos)
+      << minor.error().message();
+}
+
+}  // namespace
+}  // namespace berth::agent
