@@ -3,13 +3,16 @@
 
 #include <glog/logging.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 
 #include "core/agent/agent_flags.h"
 #include "core/agent/http/agent_api.h"
 #include "core/agent/http/debug_endpoints.h"
+#include "core/agent/plugin_recovery.h"
 #include "core/agent/plugin_setup.h"
 #include "core/common/build_info.h"
 #include "core/net/http_server.h"
@@ -40,6 +43,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Block the stop signals before any thread starts, so that every thread inherits the
+  // mask and only sigwait() below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   const berth::Environment env = berth::Environment::process();
   auto flags = berth::agent::AgentFlags::parse(args, env);
   if (!flags) return fail(flags.error().message() + " (see berth-agent --help)");
@@ -56,14 +67,6 @@ int main(int argc, char** argv) {
   auto plugins = berth::agent::loadPlugins(*flags);
   if (!plugins) return fail(plugins.error().message());
 
-  // Block the stop signals before any thread starts, so that every thread inherits the
-  // mask and only sigwait() below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
   berth::net::ServerOptions options;
   options.address = flags->ip;
   options.port = flags->port;
@@ -79,9 +82,29 @@ int main(int argc, char** argv) {
   LOG(INFO) << "berth-agent " << BERTH_VERSION << " serving the agent API at " << scheme << "://"
             << host << ":" << server.port() << "/api/v1 (work_dir " << flags->work_dir << ")";
 
+  // Recovery failing is fatal, as in Mesos: a SIGTERM to this process wakes sigwait()
+  // below, which then reports the failure instead of a signal.
+  std::atomic<bool> recovery_failed{false};
+  std::atomic<bool> shutting_down{false};
+  berth::agent::recoverPlugins(*plugins, [&](berth::Status recovered) {
+    if (shutting_down) return;  // operations cut short by the shutdown itself
+    if (recovered) {
+      LOG(INFO) << "Plugins recovered";
+      api.markRecovered();
+      return;
+    }
+    LOG(ERROR) << "Agent recovery failed: " << recovered.error().message();
+    recovery_failed = true;
+    kill(getpid(), SIGTERM);
+  });
+
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  LOG(INFO) << "Received " << strsignal(signal) << "; shutting down";
+  shutting_down = true;
+  const int status = recovery_failed ? 1 : 0;
+  if (!recovery_failed) LOG(INFO) << "Received " << strsignal(signal) << "; shutting down";
   server.stop();
-  return 0;
+  // Plugins go before the objects their completions refer to.
+  plugins->host.reset();
+  return status;
 }

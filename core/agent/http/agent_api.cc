@@ -23,6 +23,7 @@ mesos::v1::VersionInfo versionInfo() {
 void AgentApi::install(net::HttpServer& server) {
   server.route(
       "/api/v1", api::callEndpoint<Call>("agent::Call", [this](Call call, api::CallResponder r) {
+        if (!recovered_) return r.fail(503, "Agent has not finished recovery");
         Response response;
         switch (call.type()) {
           case Call::UNKNOWN:

@@ -3,6 +3,8 @@
 // file only maps calls to answers.
 #pragma once
 
+#include <atomic>
+
 #include "core/agent/agent_flags.h"
 #include "core/net/http_server.h"
 
@@ -16,8 +18,13 @@ class AgentApi {
   // this object.
   void install(net::HttpServer& server);
 
+  // Until called, /api/v1 answers 503 "Agent has not finished recovery", as Mesos does.
+  // Thread-safe.
+  void markRecovered() { recovered_ = true; }
+
  private:
   AgentFlags flags_;
+  std::atomic<bool> recovered_{false};
 };
 
 }  // namespace berth::agent

@@ -21,6 +21,7 @@ class AgentApiTest : public ::testing::Test {
     auto flags = AgentFlags::parse({"--work_dir=/tmp/w", "--runtime_dir=/tmp/r"}, Environment({}));
     ASSERT_TRUE(flags);
     api_ = std::make_unique<AgentApi>(*flags);
+    api_->markRecovered();
     server_ = std::make_unique<net::HttpServer>(net::ServerOptions{}, nullptr);
     api_->install(*server_);
     ASSERT_TRUE(server_->start());
@@ -107,6 +108,30 @@ TEST_F(AgentApiTest, MesosErrorAnswers) {
   auto unimplemented = call(R"({"type":"GET_STATE"})");
   EXPECT_EQ(unimplemented.status, 501);
   EXPECT_EQ(unimplemented.body, "GET_STATE is not supported by this agent");
+}
+
+TEST(AgentApiRecoveryTest, ApiAnswers503UntilRecovered) {
+  auto flags = AgentFlags::parse({"--work_dir=/tmp/w"}, Environment({}));
+  ASSERT_TRUE(flags);
+  AgentApi api(*flags);
+  net::HttpServer server(net::ServerOptions{}, nullptr);
+  api.install(server);
+  ASSERT_TRUE(server.start());
+  auto client = net::HttpClient::connect("http://127.0.0.1:" + std::to_string(server.port()), {});
+  ASSERT_TRUE(client);
+  net::Request request;
+  request.method = "POST";
+  request.target = "/api/v1";
+  request.body = R"({"type":"GET_HEALTH"})";
+  request.headers.set("Content-Type", "application/json");
+  auto before = (*client)->send(request);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 503);
+  EXPECT_EQ(before->body, "Agent has not finished recovery");
+  api.markRecovered();
+  auto after = (*client)->send(request);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
 }
 
 TEST_F(AgentApiTest, OnlyPostOnTheApi) {
