@@ -35,13 +35,18 @@ uint64_t OperationTracker::begin(std::string plugin, std::string hook, std::stri
   entry.deadline = timeout.count() > 0 ? entry.started + timeout : Clock::time_point::max();
   entry.done = std::move(done);
   uint64_t id = 0;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
     entry.id = id;
+    if (entry.deadline < next_wake_) {
+      next_wake_ = entry.deadline;
+      wake = true;
+    }
     entries_.emplace(id, std::move(entry));
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
   return id;
 }
 
@@ -145,6 +150,7 @@ void OperationTracker::timerLoop() {
       lock.lock();
       continue;
     }
+    next_wake_ = next;
     if (next == Clock::time_point::max()) {
       wake_.wait(lock);
     } else {

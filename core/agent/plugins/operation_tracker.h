@@ -83,6 +83,9 @@ class OperationTracker {
   std::condition_variable wake_;
   std::map<uint64_t, Entry> entries_;
   uint64_t next_id_ = 1;
+  // When the timer thread will next look at deadlines; begin() wakes it only for an
+  // earlier deadline, so the common case costs no system call.
+  Clock::time_point next_wake_ = Clock::time_point::max();
   bool stopping_ = false;
   std::thread timer_;
 };

@@ -8,7 +8,9 @@ void PluginMetrics::recordOperation(const std::string& plugin, const std::string
                                     bool timed_out, std::chrono::nanoseconds latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mutex_);
-  HookStats& stats = hooks_[{plugin, hook}];
+  auto it = hooks_.find(ViewKey(plugin, hook));
+  if (it == hooks_.end()) it = hooks_.emplace(Key(plugin, hook), HookStats{}).first;
+  HookStats& stats = it->second;
   ++stats.count;
   if (failed) ++stats.errors;
   if (timed_out) ++stats.timeouts;
@@ -20,7 +22,9 @@ void PluginMetrics::recordOperation(const std::string& plugin, const std::string
 
 void PluginMetrics::addCounter(const std::string& plugin, const std::string& name, uint64_t delta) {
   std::lock_guard lock(mutex_);
-  counters_[{plugin, name}] += delta;
+  auto it = counters_.find(ViewKey(plugin, name));
+  if (it == counters_.end()) it = counters_.emplace(Key(plugin, name), 0).first;
+  it->second += delta;
 }
 
 std::string PluginMetrics::prometheus() const {

@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 
 namespace berth::agent {
@@ -33,9 +35,20 @@ class PluginMetrics {
     double sum_seconds = 0;
   };
 
+  using Key = std::pair<std::string, std::string>;
+  // Finds entries by string views, so that recording allocates nothing once an entry exists.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tie(a.first, a.second) < std::tie(b.first, b.second);
+    }
+  };
+  using ViewKey = std::pair<std::string_view, std::string_view>;
+
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, HookStats> hooks_;
-  std::map<std::pair<std::string, std::string>, uint64_t> counters_;
+  std::map<Key, HookStats, KeyLess> hooks_;
+  std::map<Key, uint64_t, KeyLess> counters_;
 };
 
 }  // namespace berth::agent
