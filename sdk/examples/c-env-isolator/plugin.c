@@ -107,8 +107,12 @@ static berth_status env_create(const berth_host* host, berth_plugin** out) {
   return BERTH_OK;
 }
 
+static int in_range(uint32_t low, uint32_t high, uint32_t value) {
+  return low <= value && value <= high;
+}
+
 static berth_status env_init(uint32_t min_minor, uint32_t max_minor, uint32_t* chosen) {
-  if (min_minor > BERTH_ABI_MINOR || max_minor < BERTH_ABI_MINOR) return BERTH_ERROR_INCOMPATIBLE;
+  if (!in_range(min_minor, max_minor, BERTH_ABI_MINOR)) return BERTH_ERROR_INCOMPATIBLE;
   *chosen = BERTH_ABI_MINOR;
   return BERTH_OK;
 }

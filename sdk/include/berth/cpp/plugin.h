@@ -211,8 +211,12 @@ berth_status create(const berth_host* host, berth_plugin** out) {
 
 // A plugin built with these headers speaks exactly their minor; it has no code paths for
 // older hosts, so it refuses a range that does not contain it.
+inline bool inRange(uint32_t low, uint32_t high, uint32_t value) {
+  return low <= value && value <= high;
+}
+
 inline berth_status negotiate(uint32_t host_min, uint32_t host_max, uint32_t* chosen) {
-  if (host_min > BERTH_ABI_MINOR || host_max < BERTH_ABI_MINOR) return BERTH_ERROR_INCOMPATIBLE;
+  if (!inRange(host_min, host_max, BERTH_ABI_MINOR)) return BERTH_ERROR_INCOMPATIBLE;
   *chosen = BERTH_ABI_MINOR;
   return BERTH_OK;
 }
