@@ -11,7 +11,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libssl-dev libprotobuf-dev protobuf-compiler
   libprotobuf-c-dev protobuf-c-compiler
-  libmnl-dev libcap-dev libgoogle-glog-dev
+  libmnl-dev libcap-dev libgoogle-glog-dev zlib1g-dev
   # tests and benchmarks
   googletest libgmock-dev libgtest-dev libbenchmark-dev
   curl openssl wrk crun runc procps util-linux iproute2 xfsprogs binutils file
