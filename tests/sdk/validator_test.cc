@@ -2,8 +2,12 @@
 // plugins that each break one rule.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace berth {
 namespace {
@@ -70,6 +74,23 @@ TEST(ValidatorTest, JsonReport) {
   EXPECT_NE(result.out.find(R"("result": "FAIL")"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find(R"("rules": "BERTH_PLUGIN_9,BERTH_PLUGIN_13")"), std::string::npos)
       << result.out;
+}
+
+TEST(ValidatorTest, ROOT_EveryInTreePluginPasses) {
+  if (::geteuid() != 0) GTEST_SKIP() << "the shipped plugins need root (cgroups, namespaces)";
+  testing::TempDir dir;
+  int checked = 0;
+  for (const auto& file : std::filesystem::directory_iterator(BERTH_PLUGINS_DIR)) {
+    if (file.path().extension() != ".so") continue;
+    std::vector<std::string> argv = {BERTH_PLUGIN_CHECK, file.path().string()};
+    if (file.path().filename() == "berth-linux-launcher.so") {
+      argv.insert(argv.end(), {"--config", "runtime_dir=" + dir.file("launcher")});
+    }
+    auto result = runProcess(argv, "", std::chrono::seconds(120));
+    EXPECT_EQ(result.exit_code, 0) << file.path() << "\n" << result.out << result.err;
+    ++checked;
+  }
+  EXPECT_GE(checked, 1);
 }
 
 TEST(ValidatorTest, BadUsage) {

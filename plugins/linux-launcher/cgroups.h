@@ -1,0 +1,47 @@
+// Tracking a container's processes with a cgroup, so that destroy reaches every one of
+// them, including those that double-forked away from the first process.
+//
+// Uses cgroup v2 where it is the whole hierarchy (/sys/fs/cgroup/cgroup.controllers), else
+// the v1 freezer controller, which also stops forks while the cgroup is being emptied.
+// Hybrid hosts (v1 controllers plus a v2 tree with none of them) take the v1 path.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace linux_launcher {
+
+class Cgroups {
+ public:
+  // `root`: the hierarchy to use, empty for auto-detection.
+  explicit Cgroups(std::string root = "");
+
+  // Where container cgroups live, e.g. /sys/fs/cgroup/freezer/berth. Empty if neither a v2
+  // hierarchy nor a v1 freezer is mounted; error() says why.
+  const std::string& base() const { return base_; }
+  const std::string& error() const { return error_; }
+  bool v2() const { return v2_; }
+
+  // Creates the container's cgroup and moves `pid` into it. Returns an error text or "".
+  std::string add(const std::string& container_id, pid_t pid) const;
+  std::vector<pid_t> pids(const std::string& container_id) const;
+  // The ids of every container cgroup present.
+  std::vector<std::string> containers() const;
+  // Sends `signal` to every process; if some are left after `grace`, SIGKILLs until none
+  // is. Then removes the cgroup. Returns an error text or "".
+  std::string destroy(const std::string& container_id, int signal,
+                      std::chrono::nanoseconds grace) const;
+
+ private:
+  std::string path(const std::string& id) const { return base_ + "/" + id; }
+  void signalAll(const std::string& id, int signal) const;
+
+  std::string base_;
+  std::string error_;
+  bool v2_ = false;
+};
+
+}  // namespace linux_launcher

@@ -1,0 +1,370 @@
+#include "linux_launcher.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "berth/cpp/payload.h"
+#include "berth/v1/launcher.pb-c.h"
+
+extern char** environ;  // NOLINT: POSIX global
+
+namespace linux_launcher {
+
+using berth::cpp::Decoded;
+using berth::cpp::Operation;
+
+namespace {
+
+std::string defaultRuntimeDir() {
+  if (::geteuid() == 0) return "/var/run/berth/linux-launcher";
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/linux-launcher";
+}
+
+// berth-supervisor is installed beside this plugin's shared object.
+std::string defaultSupervisor() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&defaultRuntimeDir), &info) == 0 || !info.dli_fname) {
+    return "berth-supervisor";
+  }
+  return (std::filesystem::path(info.dli_fname).parent_path() / "berth-supervisor").string();
+}
+
+// Reads one line from `fd`; empty at end of file.
+std::string readLine(int fd) {
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n')
+    line.push_back(c);
+  return line;
+}
+
+bool validId(const std::string& id) {
+  return !id.empty() && id.find('/') == std::string::npos && id != "." && id != "..";
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int pidfdOpen(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+}  // namespace
+
+std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std::string* error) {
+  std::string runtime_dir = defaultRuntimeDir();
+  std::string supervisor = defaultSupervisor();
+  std::string cgroup_root;
+  berth::cpp::Plugin probe(host);
+  for (const std::string& key : probe.configKeys()) {
+    const std::string value = *probe.config(key.c_str());
+    if (key == "runtime_dir") {
+      runtime_dir = value;
+    } else if (key == "supervisor") {
+      supervisor = value;
+    } else if (key == "cgroup_root") {
+      cgroup_root = value;
+    } else {
+      *error = "unknown setting '" + key + "' (runtime_dir, supervisor, cgroup_root)";
+      return nullptr;
+    }
+  }
+  if (::access(supervisor.c_str(), X_OK) != 0) {
+    *error = "supervisor '" + supervisor + "' is not executable: " + std::strerror(errno);
+    return nullptr;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(runtime_dir, ec);
+  if (ec) {
+    *error = "runtime_dir '" + runtime_dir + "': " + ec.message();
+    return nullptr;
+  }
+  auto launcher = std::make_unique<LinuxLauncher>(host, runtime_dir, supervisor, cgroup_root);
+  if (launcher->cgroups_.base().empty()) {
+    *error = "cannot track container processes: " + launcher->cgroups_.error();
+    return nullptr;
+  }
+  return launcher;
+}
+
+LinuxLauncher::LinuxLauncher(const berth_host* host, std::string runtime_dir,
+                             std::string supervisor, std::string cgroup_root)
+    : LauncherPlugin(host),
+      runtime_dir_(std::move(runtime_dir)),
+      supervisor_(std::move(supervisor)),
+      cgroups_(std::move(cgroup_root)) {}
+
+LinuxLauncher::~LinuxLauncher() {
+  stopping_ = true;
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mutex_);
+    threads.swap(threads_);
+  }
+  for (auto& thread : threads)
+    thread.join();
+  for (auto& [id, c] : containers_) {
+    if (c.status_fd >= 0) ::close(c.status_fd);
+    if (c.start_fd >= 0) ::close(c.start_fd);
+  }
+}
+
+void LinuxLauncher::spawn(std::function<void()> work) {
+  std::lock_guard lock(mutex_);
+  threads_.emplace_back(std::move(work));
+}
+
+void LinuxLauncher::recover(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__LauncherRecoverRequest> decoded(
+      &berth__v1__launcher_recover_request__descriptor, request);
+  if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a LauncherRecoverRequest");
+  std::map<std::string, bool> known;
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < decoded->n_containers; ++i) {
+      const Berth__V1__ContainerCheckpoint* c = decoded->containers[i];
+      Container container;
+      if (c->has_checkpoint) {
+        container.supervisor = std::atoi(
+            std::string(reinterpret_cast<const char*>(c->checkpoint.data), c->checkpoint.len)
+                .c_str());
+      }
+      if (c->has_pid) container.pid = c->pid;
+      containers_[c->container_id] = container;
+      known[c->container_id] = true;
+    }
+  }
+  std::vector<int32_t> orphans;
+  for (const std::string& id : cgroups_.containers()) {
+    if (known.count(id) == 0) {
+      for (pid_t pid : cgroups_.pids(id))
+        orphans.push_back(pid);
+    }
+  }
+  Berth__V1__LauncherRecoverResult result = BERTH__V1__LAUNCHER_RECOVER_RESULT__INIT;
+  result.n_orphan_pids = orphans.size();
+  result.orphan_pids = orphans.data();
+  op.succeed(berth::cpp::encode(&result.base));
+}
+
+void LinuxLauncher::launch(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__LaunchRequest> decoded(&berth__v1__launch_request__descriptor, request);
+  if (!decoded || decoded->config == nullptr || decoded->plan == nullptr) {
+    return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a LaunchRequest");
+  }
+  const std::string id = decoded->config->container_id;
+  if (!validId(id))
+    return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "invalid container id '" + id + "'");
+  {
+    std::lock_guard lock(mutex_);
+    if (containers_.count(id) != 0) {
+      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "container '" + id + "' already launched");
+    }
+  }
+  const std::string dir = containerDir(id);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return op.fail(BERTH_ERROR_UNAVAILABLE, "create " + dir + ": " + ec.message());
+  {
+    std::ofstream out(dir + "/launch.pb", std::ios::binary);
+    out.write(reinterpret_cast<const char*>(request.data),
+              static_cast<std::streamsize>(request.size));
+    if (!out) return op.fail(BERTH_ERROR_UNAVAILABLE, "write " + dir + "/launch.pb");
+  }
+
+  int status_pipe[2];
+  int start_pipe[2];
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0) return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
+  if (::pipe2(start_pipe, O_CLOEXEC) != 0) {
+    ::close(status_pipe[0]);
+    ::close(status_pipe[1]);
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, status_pipe[1], 3);
+  posix_spawn_file_actions_adddup2(&actions, start_pipe[0], 4);
+  // Nothing else of the agent's (sockets, files) may leak into a container.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 5);
+  const char* argv[] = {supervisor_.c_str(), dir.c_str(), nullptr};
+  pid_t supervisor = -1;
+  const int spawned = ::posix_spawn(&supervisor, supervisor_.c_str(), &actions, nullptr,
+                                    const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(status_pipe[1]);
+  ::close(start_pipe[0]);
+  if (spawned != 0) {
+    ::close(status_pipe[0]);
+    ::close(start_pipe[1]);
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "spawn " + supervisor_ + ": " + std::strerror(spawned));
+  }
+
+  const int status_fd = status_pipe[0];
+  const int start_fd = start_pipe[1];
+  spawn([this, op, id, supervisor, status_fd, start_fd] {
+    const std::string line = readLine(status_fd);
+    if (!line.starts_with("ready ")) {
+      ::close(status_fd);
+      ::close(start_fd);
+      ::waitpid(supervisor, nullptr, 0);
+      const std::string why =
+          line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
+      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "launch of '" + id + "': " + why);
+    }
+    const pid_t pid = std::atoi(line.c_str() + 6);
+    if (std::string error = cgroups_.add(id, pid); !error.empty()) {
+      ::kill(pid, SIGKILL);
+      ::close(status_fd);
+      ::close(start_fd);
+      ::waitpid(supervisor, nullptr, 0);
+      return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      containers_[id] = Container{supervisor, pid, status_fd, start_fd};
+    }
+    const std::string checkpoint = std::to_string(supervisor);
+    Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
+    result.pid = pid;
+    result.has_checkpoint = 1;
+    result.checkpoint.data = reinterpret_cast<uint8_t*>(const_cast<char*>(checkpoint.data()));
+    result.checkpoint.len = checkpoint.size();
+    op.succeed(berth::cpp::encode(&result.base));
+  });
+}
+
+void LinuxLauncher::start(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__StartRequest> decoded(&berth__v1__start_request__descriptor, request);
+  if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a StartRequest");
+  Container container;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = containers_.find(decoded->container_id);
+    if (it == containers_.end() || it->second.start_fd < 0) {
+      return op.fail(BERTH_ERROR_NOT_FOUND, "container '" + std::string(decoded->container_id) +
+                                                "' is not waiting to start");
+    }
+    container = it->second;
+    it->second.start_fd = -1;
+    it->second.status_fd = -1;
+  }
+  const char go = 1;
+  const bool released = ::write(container.start_fd, &go, 1) == 1;
+  ::close(container.start_fd);
+  const std::string id = decoded->container_id;
+  spawn([op, id, container, released] {
+    // The status pipe closes at exec (close-on-exec), or carries the reason it failed.
+    const std::string line = readLine(container.status_fd);
+    ::close(container.status_fd);
+    if (!released)
+      return op.fail(BERTH_ERROR_UNAVAILABLE, "the first process of '" + id + "' is gone");
+    if (line.starts_with("error ")) {
+      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + line.substr(6));
+    }
+    op.succeed();
+  });
+}
+
+void LinuxLauncher::wait(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__WaitRequest> decoded(&berth__v1__wait_request__descriptor, request);
+  if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a WaitRequest");
+  const std::string id = decoded->container_id;
+  pid_t supervisor = -1;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = containers_.find(id);
+    if (it == containers_.end()) {
+      return op.fail(BERTH_ERROR_NOT_FOUND, "unknown container '" + id + "'");
+    }
+    supervisor = it->second.supervisor;
+  }
+  const std::string termination = containerDir(id) + "/termination";
+  spawn([this, op, id, supervisor, termination] {
+    // A pidfd tells when the supervisor is gone, whether or not it is our child (it is not
+    // after an agent restart).
+    const int pidfd = supervisor > 0 ? pidfdOpen(supervisor) : -1;
+    while (!stopping() && pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) break;
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    if (stopping()) return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
+    ::waitpid(supervisor, nullptr, WNOHANG);  // reap it when it is our child
+    const std::string text = readFile(termination);
+    Berth__V1__Termination result = BERTH__V1__TERMINATION__INIT;
+    std::string message;
+    if (text.empty()) {
+      message = "the supervisor of '" + id + "' died without recording an exit status";
+      result.message = message.data();
+    } else {
+      result.has_wait_status = 1;
+      result.wait_status = std::atoi(text.c_str());
+    }
+    op.succeed(berth::cpp::encode(&result.base));
+  });
+}
+
+void LinuxLauncher::destroy(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__DestroyRequest> decoded(&berth__v1__destroy_request__descriptor, request);
+  if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a DestroyRequest");
+  const std::string id = decoded->container_id;
+  const int signal = decoded->signal;
+  const auto grace = std::chrono::nanoseconds(decoded->grace_period_ns);
+  Container container;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = containers_.find(id);
+    if (it != containers_.end()) container = it->second;
+  }
+  spawn([this, op, id, signal, grace, container] {
+    // A container never started still waits at the barrier: closing it ends it.
+    if (container.start_fd >= 0) ::close(container.start_fd);
+    if (container.status_fd >= 0) ::close(container.status_fd);
+    if (std::string error = cgroups_.destroy(id, signal, grace); !error.empty()) {
+      return op.fail(BERTH_ERROR_UNAVAILABLE, error);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      auto it = containers_.find(id);
+      if (it != containers_.end()) {
+        it->second.start_fd = -1;
+        it->second.status_fd = -1;
+      }
+    }
+    op.succeed();
+  });
+}
+
+void LinuxLauncher::status(Operation op, berth_bytes request) {
+  Decoded<Berth__V1__LauncherStatusRequest> decoded(&berth__v1__launcher_status_request__descriptor,
+                                                    request);
+  if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a LauncherStatusRequest");
+  std::vector<int32_t> pids;
+  for (pid_t pid : cgroups_.pids(decoded->container_id))
+    pids.push_back(pid);
+  Berth__V1__LauncherStatus result = BERTH__V1__LAUNCHER_STATUS__INIT;
+  result.n_pids = pids.size();
+  result.pids = pids.data();
+  op.succeed(berth::cpp::encode(&result.base));
+}
+
+}  // namespace linux_launcher

@@ -1,0 +1,19 @@
+// The ABI entry of linux-launcher; the logic is in linux_launcher.cc.
+#include "linux_launcher.h"
+
+namespace {
+
+const berth_plugin_descriptor kDescriptor = {
+    sizeof(berth_plugin_descriptor),
+    0,
+    "linux-launcher",
+    "0.1.0",
+    "Berth",
+    "runs containers in Linux namespaces and cgroups under a supervisor process",
+    nullptr,
+    BERTH_KIND_LAUNCHER,
+};
+
+}  // namespace
+
+BERTH_CPP_PLUGIN(linux_launcher::LinuxLauncher, kDescriptor)

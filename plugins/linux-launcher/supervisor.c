@@ -1,0 +1,332 @@
+/* berth-supervisor: the parent of one container's first process.
+ *
+ *   berth-supervisor CONTAINER_RUNTIME_DIR
+ *   fd 3: status pipe (write end), fd 4: start barrier (read end)
+ *
+ * Started by the linux-launcher plugin for each container, it outlives the agent, so that a
+ * container's exit status is known even if it exits while the agent is down: it records
+ * the wait(2) status in CONTAINER_RUNTIME_DIR/termination and exits.
+ *
+ * It reads the LaunchRequest from CONTAINER_RUNTIME_DIR/launch.pb, creates the namespaces
+ * the plan asks for, applies the mounts, then forks the container's first process, which
+ * sets up the rest of its environment and waits at the barrier (fd 4) before changing
+ * credentials and exec'ing. Messages on fd 3, one per line:
+ *   "ready <pid>"    the first process exists and waits at the barrier
+ *   "error <text>"   setup or exec failed; nothing runs
+ * End of file on fd 3 after "ready" and the barrier means the exec succeeded.
+ *
+ * A separate program rather than code forked from the agent: the agent is multithreaded,
+ * and only async-signal-safe work may follow fork() there. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth/v1/launcher.pb-c.h"
+
+enum { STATUS_FD = 3, START_FD = 4 };
+
+static void report(const char* format, ...) {
+  char line[1024];
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(line, sizeof(line) - 1, format, args);
+  va_end(args);
+  if (n < 0) return;
+  if ((size_t)n > sizeof(line) - 2) n = (int)sizeof(line) - 2;
+  line[n] = '\n';
+  (void)!write(STATUS_FD, line, (size_t)n + 1);
+}
+
+static void fail(const char* format, ...) {
+  char text[900];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(text, sizeof(text), format, args);
+  va_end(args);
+  report("error %s", text);
+  _exit(127);
+}
+
+static char* read_file(const char* path, size_t* size) {
+  FILE* f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  size_t capacity = 4096, used = 0;
+  char* data = malloc(capacity);
+  for (;;) {
+    if (used == capacity) data = realloc(data, capacity *= 2);
+    size_t n = fread(data + used, 1, capacity - used, f);
+    if (n == 0) break;
+    used += n;
+  }
+  fclose(f);
+  *size = used;
+  return data;
+}
+
+static int namespace_flag(Berth__V1__Namespace ns) {
+  switch (ns) {
+    case BERTH__V1__NAMESPACE__MOUNT:
+      return CLONE_NEWNS;
+    case BERTH__V1__NAMESPACE__IPC:
+      return CLONE_NEWIPC;
+    case BERTH__V1__NAMESPACE__UTS:
+      return CLONE_NEWUTS;
+    case BERTH__V1__NAMESPACE__NET:
+      return CLONE_NEWNET;
+    case BERTH__V1__NAMESPACE__CGROUP:
+      return CLONE_NEWCGROUP;
+    case BERTH__V1__NAMESPACE__PID:
+      return CLONE_NEWPID;
+    default:
+      return 0;
+  }
+}
+
+static void apply_mount(const Berth__V1__Mount* m) {
+  unsigned long flags = 0;
+  if (m->bind) flags |= MS_BIND | (m->recursive ? MS_REC : 0);
+  if (m->nosuid) flags |= MS_NOSUID;
+  if (m->nodev) flags |= MS_NODEV;
+  if (m->noexec) flags |= MS_NOEXEC;
+  const char* source = m->source != NULL ? m->source : (m->type != NULL ? m->type : "none");
+  mkdir(m->target, 0755); /* may exist */
+  if (mount(source, m->target, m->bind ? NULL : m->type, flags, m->options) != 0) {
+    fail("mount %s at %s: %s", m->type != NULL ? m->type : "bind", m->target, strerror(errno));
+  }
+  if (m->bind && m->read_only &&
+      mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) != 0) {
+    fail("remount %s read-only: %s", m->target, strerror(errno));
+  }
+}
+
+static int rlimit_resource(const char* name) {
+  static const struct {
+    const char* name;
+    int resource;
+  } kLimits[] = {
+      {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_NPROC", RLIMIT_NPROC},
+      {"RLIMIT_CORE", RLIMIT_CORE},     {"RLIMIT_STACK", RLIMIT_STACK},
+      {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_DATA", RLIMIT_DATA},     {"RLIMIT_NICE", RLIMIT_NICE},
+  };
+  for (size_t i = 0; i < sizeof(kLimits) / sizeof(kLimits[0]); ++i) {
+    if (strcmp(kLimits[i].name, name) == 0) return kLimits[i].resource;
+  }
+  return -1;
+}
+
+static void set_capabilities(const Berth__V1__Capabilities* caps) {
+  if (caps->set_bounding) {
+    for (cap_value_t c = 0; c <= CAP_LAST_CAP; ++c) {
+      int keep = 0;
+      for (size_t i = 0; i < caps->n_bounding; ++i) {
+        cap_value_t wanted;
+        if (cap_from_name(caps->bounding[i], &wanted) == 0 && wanted == c) keep = 1;
+      }
+      if (!keep && cap_drop_bound(c) != 0 && errno != EINVAL) {
+        fail("drop %s from the bounding set: %s", cap_to_name(c), strerror(errno));
+      }
+    }
+  }
+  if (caps->set_effective) {
+    cap_t state = cap_init();
+    cap_value_t values[64];
+    size_t count = 0;
+    for (size_t i = 0; i < caps->n_effective && count < 64; ++i) {
+      if (cap_from_name(caps->effective[i], &values[count]) != 0) {
+        fail("unknown capability %s", caps->effective[i]);
+      }
+      ++count;
+    }
+    cap_set_flag(state, CAP_EFFECTIVE, (int)count, values, CAP_SET);
+    cap_set_flag(state, CAP_PERMITTED, (int)count, values, CAP_SET);
+    cap_set_flag(state, CAP_INHERITABLE, (int)count, values, CAP_SET);
+    if (cap_set_proc(state) != 0) fail("set capabilities: %s", strerror(errno));
+    for (size_t i = 0; i < count; ++i) {
+      /* Ambient capabilities carry the set across exec for a non-root user. */
+      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, values[i], 0, 0);
+    }
+    cap_free(state);
+  }
+}
+
+/* The first process of the container, between fork and exec. */
+static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_ns,
+                          int new_mount_ns) {
+  const Berth__V1__LaunchPlan* plan = request->plan;
+  const Berth__V1__ContainerConfig* config = request->config;
+  const Berth__V1__CommandInfo* command = plan->command != NULL ? plan->command : config->command;
+  if (command == NULL || command->value == NULL) fail("no command to run");
+
+  if (new_pid_ns && new_mount_ns) {
+    /* A /proc that shows the container's own processes. */
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+      fail("mount /proc: %s", strerror(errno));
+    }
+  }
+  for (size_t i = 0; i < plan->n_rlimits; ++i) {
+    const Berth__V1__Rlimit* r = plan->rlimits[i];
+    const int resource = rlimit_resource(r->name);
+    if (resource < 0) fail("unknown resource limit %s", r->name);
+    struct rlimit limit = {r->has_soft ? r->soft : RLIM_INFINITY,
+                           r->has_hard ? r->hard : RLIM_INFINITY};
+    if (setrlimit(resource, &limit) != 0) fail("setrlimit %s: %s", r->name, strerror(errno));
+  }
+  const char* workdir =
+      plan->working_directory != NULL ? plan->working_directory : config->sandbox_directory;
+  if (workdir != NULL && chdir(workdir) != 0) fail("chdir %s: %s", workdir, strerror(errno));
+
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in >= 0) dup2(in, 0);
+  if (request->stdout_path != NULL) {
+    int out = open(request->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0) fail("open %s: %s", request->stdout_path, strerror(errno));
+    dup2(out, 1);
+  }
+  if (request->stderr_path != NULL) {
+    int err = open(request->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (err < 0) fail("open %s: %s", request->stderr_path, strerror(errno));
+    dup2(err, 2);
+  }
+
+  /* The barrier: isolators act on our pid while we wait here. */
+  char go;
+  if (read(START_FD, &go, 1) != 1) _exit(127); /* the launch was abandoned */
+  close(START_FD);
+
+  const char* user = plan->user != NULL ? plan->user : command->user;
+  if (user != NULL && user[0] != '\0') {
+    struct passwd* pw = getpwnam(user);
+    if (pw == NULL) fail("unknown user %s", user);
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0) {
+      fail("set groups of %s: %s", user, strerror(errno));
+    }
+    /* Capabilities asked for must survive the change of user. */
+    if (plan->capabilities != NULL) prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+    if (setuid(pw->pw_uid) != 0) fail("setuid %s: %s", user, strerror(errno));
+    setenv("HOME", pw->pw_dir, 1);
+    setenv("USER", pw->pw_name, 1);
+  }
+  if (plan->capabilities != NULL) set_capabilities(plan->capabilities);
+  if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    fail("no_new_privs: %s", strerror(errno));
+  }
+
+  for (size_t i = 0; i < command->n_environment; ++i) {
+    setenv(command->environment[i]->name,
+           command->environment[i]->value ? command->environment[i]->value : "", 1);
+  }
+  for (size_t i = 0; i < plan->n_environment; ++i) {
+    setenv(plan->environment[i]->name,
+           plan->environment[i]->value ? plan->environment[i]->value : "", 1);
+  }
+  if (config->sandbox_directory != NULL) setenv("MESOS_SANDBOX", config->sandbox_directory, 1);
+
+  const int shell = !command->has_shell || command->shell;
+  if (shell) {
+    execl("/bin/sh", "sh", "-c", command->value, (char*)NULL);
+    fail("exec /bin/sh: %s", strerror(errno));
+  }
+  char** argv = calloc(command->n_arguments + 2, sizeof(char*));
+  if (command->n_arguments == 0) {
+    argv[0] = command->value;
+  } else {
+    for (size_t i = 0; i < command->n_arguments; ++i)
+      argv[i] = command->arguments[i];
+  }
+  execvp(command->value, argv);
+  fail("exec %s: %s", command->value, strerror(errno));
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: berth-supervisor CONTAINER_RUNTIME_DIR (started by linux-launcher)\n");
+    return 2;
+  }
+  const char* dir = argv[1];
+  setsid();
+  fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/launch.pb", dir);
+  size_t size = 0;
+  char* bytes = read_file(path, &size);
+  if (bytes == NULL) fail("read %s: %s", path, strerror(errno));
+  Berth__V1__LaunchRequest* request =
+      berth__v1__launch_request__unpack(NULL, size, (const uint8_t*)bytes);
+  if (request == NULL || request->plan == NULL || request->config == NULL) {
+    fail("%s is not a LaunchRequest", path);
+  }
+  const Berth__V1__LaunchPlan* plan = request->plan;
+
+  for (size_t i = 0; i < plan->n_enter_namespaces; ++i) {
+    int fd = open(plan->enter_namespaces[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, 0) != 0) {
+      fail("join %s: %s", plan->enter_namespaces[i], strerror(errno));
+    }
+    close(fd);
+  }
+  int flags = 0;
+  for (size_t i = 0; i < plan->n_clone_namespaces; ++i) {
+    flags |= namespace_flag(plan->clone_namespaces[i]);
+  }
+  if (flags != 0 && unshare(flags) != 0) fail("unshare namespaces: %s", strerror(errno));
+  const int new_mount_ns = (flags & CLONE_NEWNS) != 0;
+  if (new_mount_ns) {
+    /* Keep the container's mounts from propagating to the host. */
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+      fail("make / private: %s", strerror(errno));
+    }
+  } else if (plan->n_mounts > 0) {
+    fail("the plan has mounts but no mount namespace");
+  }
+  for (size_t i = 0; i < plan->n_mounts; ++i)
+    apply_mount(plan->mounts[i]);
+
+  const pid_t child = fork();
+  if (child < 0) fail("fork: %s", strerror(errno));
+  if (child == 0) run_container(request, (flags & CLONE_NEWPID) != 0, new_mount_ns);
+
+  close(START_FD);
+  snprintf(path, sizeof(path), "%s/pid", dir);
+  FILE* pid_file = fopen(path, "w");
+  if (pid_file != NULL) {
+    fprintf(pid_file, "%d\n", (int)child);
+    fclose(pid_file);
+  }
+  report("ready %d", (int)child);
+  close(STATUS_FD);
+
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  /* Written atomically: a reader sees no file or the whole status. */
+  char temporary[4096];
+  snprintf(temporary, sizeof(temporary), "%s/termination.tmp", dir);
+  snprintf(path, sizeof(path), "%s/termination", dir);
+  FILE* out = fopen(temporary, "w");
+  if (out != NULL) {
+    fprintf(out, "%d\n", status);
+    fflush(out);
+    fsync(fileno(out));
+    fclose(out);
+    rename(temporary, path);
+  }
+  return 0;
+}

@@ -1,0 +1,214 @@
+// linux-launcher with real processes, namespaces and cgroups, driven through the agent's
+// plugin host exactly as the containerizer drives it.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "berth/v1/launcher.pb.h"
+#include "core/agent/plugins/plugin_host.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Whether `pid` is a live process: a zombie (killed, not yet reaped by whoever inherited
+// it) counts as dead.
+bool running(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+class LinuxLauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces, mounts and cgroups";
+    makeHost();
+  }
+
+  void TearDown() override {
+    for (const std::string& id : launched_)
+      destroy(id, SIGKILL, 0ms);
+    host_.reset();
+  }
+
+  void makeHost() {
+    host_ = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
+    ASSERT_TRUE(host_->add(std::string(BERTH_PLUGINS_DIR) + "/berth-linux-launcher.so"));
+    auto created = host_->instantiate("linux-launcher", {{"runtime_dir", dir_.file("runtime")}},
+                                      BERTH_KIND_LAUNCHER);
+    ASSERT_TRUE(created) << created.error().message();
+    launcher_ = *created;
+  }
+
+  OperationOutcome call(const char* hook, HookFn fn, const std::string& id,
+                        const google::protobuf::Message& request, bool deadline = true) {
+    auto done = std::make_shared<std::promise<OperationOutcome>>();
+    host_->call(*launcher_, hook, fn, id, request.SerializeAsString(), deadline,
+                [done](OperationOutcome o) { done->set_value(std::move(o)); });
+    auto future = done->get_future();
+    EXPECT_EQ(future.wait_for(30s), std::future_status::ready) << hook;
+    return future.get();
+  }
+
+  // Launches and starts `command` with `plan`; returns the first process's pid.
+  pid_t run(const std::string& id, const std::string& command, berth::v1::LaunchPlan plan = {}) {
+    berth::v1::LaunchRequest request;
+    request.mutable_config()->set_container_id(id);
+    request.mutable_config()->mutable_command()->set_value(command);
+    request.mutable_config()->set_sandbox_directory(dir_.path().string());
+    *request.mutable_plan() = std::move(plan);
+    request.set_stdout_path(dir_.file(id + ".out"));
+    request.set_stderr_path(dir_.file(id + ".err"));
+    auto launched = call("launch", launcher_->launcher()->launch, id, request);
+    EXPECT_EQ(launched.status, BERTH_OK) << launched.message;
+    if (launched.status != BERTH_OK) return -1;
+    launched_.push_back(id);
+    berth::v1::LaunchResult result;
+    EXPECT_TRUE(result.ParseFromString(launched.payload));
+    supervisors_[id] = std::atoi(result.checkpoint().c_str());
+    berth::v1::StartRequest start;
+    start.set_container_id(id);
+    auto started = call("start", launcher_->launcher()->start, id, start);
+    EXPECT_EQ(started.status, BERTH_OK) << started.message;
+    return result.pid();
+  }
+
+  berth::v1::Termination wait(const std::string& id) {
+    berth::v1::WaitRequest request;
+    request.set_container_id(id);
+    auto waited = call("wait", launcher_->launcher()->wait, id, request, false);
+    EXPECT_EQ(waited.status, BERTH_OK) << waited.message;
+    berth::v1::Termination termination;
+    EXPECT_TRUE(termination.ParseFromString(waited.payload));
+    return termination;
+  }
+
+  OperationOutcome destroy(const std::string& id, int signal, std::chrono::nanoseconds grace) {
+    berth::v1::DestroyRequest request;
+    request.set_container_id(id);
+    request.set_signal(signal);
+    request.set_grace_period_ns(static_cast<uint64_t>(grace.count()));
+    return call("destroy", launcher_->launcher()->destroy, id, request);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<PluginHost> host_;
+  PluginInstance* launcher_ = nullptr;
+  std::vector<std::string> launched_;
+  std::map<std::string, pid_t> supervisors_;
+};
+
+TEST_F(LinuxLauncherTest, ROOT_ExitStatusAndOutputAreReported) {
+  ASSERT_GT(run("exit-3", "echo hello; echo oops >&2; exit 3"), 0);
+  const auto termination = wait("exit-3");
+  ASSERT_TRUE(termination.has_wait_status()) << termination.message();
+  EXPECT_TRUE(WIFEXITED(termination.wait_status()));
+  EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 3);
+  EXPECT_EQ(slurp(dir_.file("exit-3.out")), "hello\n");
+  EXPECT_EQ(slurp(dir_.file("exit-3.err")), "oops\n");
+}
+
+TEST_F(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking) {
+  // The inner sleep is re-parented away from the first process (setsid, backgrounded
+  // twice); only the cgroup still knows it.
+  const pid_t pid = run("escape",
+                        "(setsid sh -c 'sleep 1000 & echo $! > escaped.pid' &); "
+                        "exec sleep 1000");
+  ASSERT_GT(pid, 0);
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir_.file("escaped.pid")); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(50ms);
+  const pid_t escaped = std::atoi(slurp(dir_.file("escaped.pid")).c_str());
+  ASSERT_GT(escaped, 0);
+  ASSERT_TRUE(running(escaped)) << "the escaped process should be running";
+
+  auto destroyed = destroy("escape", SIGTERM, 2s);
+  ASSERT_EQ(destroyed.status, BERTH_OK) << destroyed.message;
+  const auto termination = wait("escape");
+  EXPECT_TRUE(WIFSIGNALED(termination.wait_status()));
+  EXPECT_EQ(WTERMSIG(termination.wait_status()), SIGTERM);
+  EXPECT_FALSE(running(escaped)) << "the double-forked process survived";
+  EXPECT_FALSE(running(pid));
+}
+
+TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
+  berth::v1::LaunchPlan plan;
+  plan.add_clone_namespaces(berth::v1::IPC);
+  plan.add_clone_namespaces(berth::v1::MOUNT);
+  auto* shm = plan.add_mounts();
+  shm->set_target("/dev/shm");
+  shm->set_type("tmpfs");
+  shm->set_options("size=8m,mode=1777");
+  ASSERT_GT(run("ns", "readlink /proc/self/ns/ipc > ipc; df -k /dev/shm | tail -1 > shm", plan), 0);
+  const auto termination = wait("ns");
+  ASSERT_EQ(termination.wait_status(), 0) << slurp(dir_.file("ns.err"));
+  std::error_code ec;
+  const auto host_ipc = std::filesystem::read_symlink("/proc/self/ns/ipc", ec).string();
+  EXPECT_NE(slurp(dir_.file("ipc")), host_ipc + "\n");
+  EXPECT_NE(slurp(dir_.file("shm")).find(" 8192 "), std::string::npos) << slurp(dir_.file("shm"));
+}
+
+TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
+  berth::v1::LaunchRequest request;
+  request.mutable_config()->set_container_id("no-exec");
+  request.mutable_config()->mutable_command()->set_shell(false);
+  request.mutable_config()->mutable_command()->set_value("/nonexistent/program");
+  request.mutable_plan();
+  auto launched = call("launch", launcher_->launcher()->launch, "no-exec", request);
+  ASSERT_EQ(launched.status, BERTH_OK) << launched.message;
+  launched_.push_back("no-exec");
+  berth::v1::StartRequest start;
+  start.set_container_id("no-exec");
+  auto started = call("start", launcher_->launcher()->start, "no-exec", start);
+  EXPECT_EQ(started.status, BERTH_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(started.message,
+            "start of 'no-exec': exec /nonexistent/program: No such file or directory");
+}
+
+TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
+  berth::v1::LaunchRequest request;
+  request.mutable_config()->set_container_id("bad-plan");
+  request.mutable_config()->mutable_command()->set_value("true");
+  request.mutable_plan()->add_mounts()->set_target("/dev/shm");
+  auto launched = call("launch", launcher_->launcher()->launch, "bad-plan", request);
+  EXPECT_EQ(launched.status, BERTH_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(launched.message, "launch of 'bad-plan': the plan has mounts but no mount namespace");
+}
+
+TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
+  ASSERT_GT(run("outlives", "sleep 0.3; exit 7"), 0);
+  const pid_t supervisor = supervisors_["outlives"];
+  // The plugin goes away (as with the agent's kill -9) while the container runs.
+  host_.reset();
+  std::this_thread::sleep_for(600ms);
+
+  makeHost();
+  berth::v1::LauncherRecoverRequest recover;
+  auto* checkpoint = recover.add_containers();
+  checkpoint->set_container_id("outlives");
+  checkpoint->set_checkpoint(std::to_string(supervisor));
+  auto recovered = call("recover", launcher_->launcher()->recover, "", recover);
+  ASSERT_EQ(recovered.status, BERTH_OK) << recovered.message;
+  const auto termination = wait("outlives");
+  ASSERT_TRUE(termination.has_wait_status()) << termination.message();
+  EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 7);
+}
+
+}  // namespace
+}  // namespace berth::agent
