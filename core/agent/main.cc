@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "core/agent/agent_flags.h"
+#include "core/agent/containerizer/containerizer.h"
 #include "core/agent/http/agent_api.h"
 #include "core/agent/http/debug_endpoints.h"
 #include "core/agent/plugin_recovery.h"
@@ -71,7 +72,11 @@ int main(int argc, char** argv) {
   options.address = flags->ip;
   options.port = flags->port;
   berth::net::HttpServer server(options, *tls);
-  berth::agent::AgentApi api(*flags);
+  std::unique_ptr<berth::agent::Containerizer> containerizer;
+  if (plugins->launcher != nullptr) {
+    containerizer = std::make_unique<berth::agent::Containerizer>(*plugins, flags->work_dir);
+  }
+  berth::agent::AgentApi api(*flags, containerizer.get());
   api.install(server);
   berth::agent::installDebugEndpoints(server, *plugins->host);
   if (berth::Status started = server.start(); !started) return fail(started.error().message());
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
   // below, which then reports the failure instead of a signal.
   std::atomic<bool> recovery_failed{false};
   std::atomic<bool> shutting_down{false};
-  berth::agent::recoverPlugins(*plugins, [&](berth::Status recovered) {
+  const auto recovered_callback = [&](berth::Status recovered) {
     if (shutting_down) return;  // operations cut short by the shutdown itself
     if (recovered) {
       LOG(INFO) << "Plugins recovered";
@@ -96,7 +101,12 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "Agent recovery failed: " << recovered.error().message();
     recovery_failed = true;
     kill(getpid(), SIGTERM);
-  });
+  };
+  if (containerizer) {
+    containerizer->recover(recovered_callback);
+  } else {
+    berth::agent::recoverPlugins(*plugins, recovered_callback);
+  }
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
@@ -104,7 +114,9 @@ int main(int argc, char** argv) {
   const int status = recovery_failed ? 1 : 0;
   if (!recovery_failed) LOG(INFO) << "Received " << strsignal(signal) << "; shutting down";
   server.stop();
-  // Plugins go before the objects their completions refer to.
+  // The containerizer and then the plugins go before the objects their completions refer
+  // to.
+  containerizer.reset();
   plugins->host.reset();
   return status;
 }

@@ -1,5 +1,6 @@
 #include "core/agent/http/agent_api.h"
 
+#include "core/agent/http/container_calls.h"
 #include "core/api/call_endpoint.h"
 #include "core/api/codec.h"
 #include "core/common/build_info.h"
@@ -44,6 +45,12 @@ void AgentApi::install(net::HttpServer& server) {
               flag->set_value(value);
             }
             return r.ok(response);
+          case Call::LAUNCH_CONTAINER:
+          case Call::WAIT_CONTAINER:
+          case Call::KILL_CONTAINER:
+          case Call::REMOVE_CONTAINER:
+          case Call::GET_CONTAINERS:
+            return handleContainerCall(containerizer_, call, std::move(r));
           default:
             return r.fail(501, Call::Type_Name(call.type()) + " is not supported by this agent");
         }

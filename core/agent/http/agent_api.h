@@ -12,7 +12,9 @@ namespace berth::agent {
 
 class AgentApi {
  public:
-  explicit AgentApi(AgentFlags flags) : flags_(std::move(flags)) {}
+  // `containerizer` may be null (no --launcher): container calls then answer 503.
+  explicit AgentApi(AgentFlags flags, class Containerizer* containerizer = nullptr)
+      : flags_(std::move(flags)), containerizer_(containerizer) {}
 
   // Adds the agent's routes to `server` (before it starts). The server must not outlive
   // this object.
@@ -24,6 +26,7 @@ class AgentApi {
 
  private:
   AgentFlags flags_;
+  class Containerizer* containerizer_;
   std::atomic<bool> recovered_{false};
 };
 

@@ -1,0 +1,483 @@
+#include "core/agent/containerizer/containerizer.h"
+
+#include <glog/logging.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "berth/v1/isolator.pb.h"
+#include "berth/v1/launcher.pb.h"
+#include "core/agent/containerizer/launch_plan_merge.h"
+
+namespace berth::agent {
+
+using namespace std::chrono_literals;
+
+struct Containerizer::Container {
+  berth::agent::ContainerState state;
+  enum class Phase { kPreparing, kIsolating, kStarting, kRunning, kDestroying, kTerminated };
+  Phase phase = Phase::kPreparing;
+  std::vector<PlanPiece> pieces;
+  size_t prepared = 0;  // isolators whose prepare() was called: they get cleanup()
+  std::function<void(Result<LaunchOutcome>)> launched;
+  std::vector<std::function<void(std::optional<Termination>)>> waiters;
+  std::optional<Termination> termination;
+  std::string destroy_reason;
+
+  const std::string& id() const { return state.config().container_id(); }
+};
+
+namespace {
+
+std::string stateRecord(const std::string& id) {
+  return "containers/" + id + "/state";
+}
+
+// Mesos's rules for container ids: non-empty, no '/', not "." or "..", printable.
+Status validateId(const std::string& id) {
+  if (id.empty()) return Error(ErrorCode::kInvalidArgument, "'container_id.value' is empty");
+  if (id.find('/') != std::string::npos || id == "." || id == "..") {
+    return Error(ErrorCode::kInvalidArgument,
+                 "'container_id.value' '" + id + "' contains '/' or is '.' or '..'");
+  }
+  for (unsigned char c : id) {
+    if (c < 0x21 || c > 0x7e) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "'container_id.value' '" + id + "' contains a non-printable character");
+    }
+  }
+  return okStatus();
+}
+
+// CPU time and RSS of a process, from /proc/<pid>/stat.
+void addProcessUsage(int pid, ContainerSnapshot& snapshot) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  std::vector<std::string> values;
+  while (fields >> field)
+    values.push_back(field);
+  // After the command: state(0) ... utime(11) stime(12) ... rss(21), in pages and ticks.
+  if (values.size() < 22) return;
+  static const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  static const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  snapshot.cpus_user_time_secs += std::stod(values[11]) / kTicks;
+  snapshot.cpus_system_time_secs += std::stod(values[12]) / kTicks;
+  snapshot.mem_rss_bytes += std::stoull(values[21]) * kPage;
+  ++snapshot.processes;
+}
+
+}  // namespace
+
+Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir)
+    : plugins_(plugins), work_dir_(std::move(work_dir)), store_(work_dir_ + "/meta") {
+  CHECK(plugins_.launcher != nullptr) << "a containerizer needs a launcher";
+}
+
+Containerizer::~Containerizer() = default;
+
+void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,
+                         const std::string& request, bool deadline,
+                         std::function<void(OperationOutcome)> done) {
+  plugins_.host->call(
+      plugin, hook, fn, id, request, deadline,
+      [this, done = std::move(done)](OperationOutcome outcome) mutable {
+        queue_.post([done = std::move(done), outcome = std::move(outcome)] { done(outcome); });
+      });
+}
+
+Status Containerizer::checkpoint(const Container& c) {
+  return store_.write(stateRecord(c.id()), c.state.SerializeAsString());
+}
+
+// --- Launch ---------------------------------------------------------------------------
+
+void Containerizer::launch(berth::v1::ContainerConfig config,
+                           std::function<void(Result<LaunchOutcome>)> done) {
+  queue_.post([this, config = std::move(config), done = std::move(done)]() mutable {
+    if (Status valid = validateId(config.container_id()); !valid) return done(valid.error());
+    if (containers_.count(config.container_id()) != 0) {
+      return done(LaunchOutcome::kAlreadyLaunched);
+    }
+    const std::string sandbox = work_dir_ + "/containers/" + config.container_id();
+    std::error_code ec;
+    std::filesystem::create_directories(sandbox, ec);
+    if (ec) return done(errnoError("create sandbox '" + sandbox + "'", ec.value()));
+    config.set_sandbox_directory(sandbox);
+
+    auto c = std::make_shared<Container>();
+    *c->state.mutable_config() = std::move(config);
+    c->launched = std::move(done);
+    containers_[c->id()] = c;
+    // Before any process exists, so that a crash from here on leaves a record to clean.
+    if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
+    prepareNext(c, 0);
+  });
+}
+
+void Containerizer::prepareNext(std::shared_ptr<Container> c, size_t index) {
+  if (index == plugins_.isolators.size()) return launchProcess(c);
+  PluginInstance& isolator = *plugins_.isolators[index];
+  berth::v1::PrepareRequest request;
+  *request.mutable_config() = c->state.config();
+  c->prepared = index + 1;
+  call(isolator, "prepare", isolator.isolator()->prepare, c->id(), request.SerializeAsString(),
+       true, [this, c, index, &isolator](OperationOutcome outcome) {
+         if (outcome.status != BERTH_OK) {
+           return failLaunch(
+               c, "isolator '" + isolator.name() + "' failed to prepare: " + outcome.message);
+         }
+         berth::v1::PrepareResult result;
+         if (!outcome.payload.empty() && !result.ParseFromString(outcome.payload)) {
+           return failLaunch(c, "isolator '" + isolator.name() +
+                                    "' answered prepare with a malformed PrepareResult");
+         }
+         c->pieces.push_back({isolator.name(), result.plan()});
+         if (result.has_checkpoint()) {
+           (*c->state.mutable_isolator_checkpoints())[isolator.name()] = result.checkpoint();
+         }
+         prepareNext(c, index + 1);
+       });
+}
+
+void Containerizer::launchProcess(std::shared_ptr<Container> c) {
+  auto plan = mergeLaunchPlans(c->pieces);
+  if (!plan) return failLaunch(c, plan.error().message());
+  berth::v1::LaunchRequest request;
+  *request.mutable_config() = c->state.config();
+  *request.mutable_plan() = std::move(*plan);
+  request.set_stdout_path(c->state.config().sandbox_directory() + "/stdout");
+  request.set_stderr_path(c->state.config().sandbox_directory() + "/stderr");
+  PluginInstance& launcher = *plugins_.launcher;
+  call(launcher, "launch", launcher.launcher()->launch, c->id(), request.SerializeAsString(), true,
+       [this, c](OperationOutcome outcome) {
+         berth::v1::LaunchResult result;
+         if (outcome.status != BERTH_OK || !result.ParseFromString(outcome.payload)) {
+           return failLaunch(c, outcome.status != BERTH_OK
+                                    ? outcome.message
+                                    : "the launcher answered with a malformed LaunchResult");
+         }
+         c->state.set_pid(result.pid());
+         c->state.set_launcher_checkpoint(result.checkpoint());
+         if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
+         c->phase = Container::Phase::kIsolating;
+         // From here the process exists: its end is observed like any other's.
+         watchTermination(c);
+         isolateNext(c, 0);
+       });
+}
+
+void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
+  if (c->phase != Container::Phase::kIsolating) return;
+  if (index == plugins_.isolators.size()) return startProcess(c);
+  PluginInstance& isolator = *plugins_.isolators[index];
+  berth::v1::IsolateRequest request;
+  request.set_container_id(c->id());
+  request.set_pid(c->state.pid());
+  call(isolator, "isolate", isolator.isolator()->isolate, c->id(), request.SerializeAsString(),
+       true, [this, c, index, &isolator](OperationOutcome outcome) {
+         if (outcome.status != BERTH_OK) {
+           return failLaunch(
+               c, "isolator '" + isolator.name() + "' failed to isolate: " + outcome.message);
+         }
+         berth::v1::IsolateResult result;
+         if (result.ParseFromString(outcome.payload) && result.has_checkpoint()) {
+           (*c->state.mutable_isolator_checkpoints())[isolator.name()] = result.checkpoint();
+           if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
+         }
+         isolateNext(c, index + 1);
+       });
+}
+
+void Containerizer::startProcess(std::shared_ptr<Container> c) {
+  c->phase = Container::Phase::kStarting;
+  berth::v1::StartRequest request;
+  request.set_container_id(c->id());
+  PluginInstance& launcher = *plugins_.launcher;
+  call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
+       [this, c](OperationOutcome outcome) {
+         if (outcome.status != BERTH_OK) return failLaunch(c, outcome.message);
+         if (c->phase != Container::Phase::kStarting) return;  // destroyed meanwhile
+         c->phase = Container::Phase::kRunning;
+         for (PluginInstance* isolator : plugins_.isolators) {
+           berth::v1::WatchRequest watch;
+           watch.set_container_id(c->id());
+           call(*isolator, "watch", isolator->isolator()->watch, c->id(), watch.SerializeAsString(),
+                false, [this, c, isolator](OperationOutcome o) {
+                  if (o.status != BERTH_OK || c->phase != Container::Phase::kRunning) return;
+                  berth::v1::Limitation limitation;
+                  limitation.ParseFromString(o.payload);
+                  destroy(c, SIGKILL, 0ns,
+                          "isolator '" + isolator->name() +
+                              "' reported a limitation: " + limitation.message());
+                });
+         }
+         if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
+       });
+}
+
+void Containerizer::failLaunch(std::shared_ptr<Container> c, const std::string& why) {
+  LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << why;
+  if (c->launched) std::exchange(c->launched, nullptr)(Error(ErrorCode::kInvalidArgument, why));
+  destroy(c, SIGKILL, 0ns, why);
+}
+
+// --- Termination ----------------------------------------------------------------------
+
+void Containerizer::watchTermination(std::shared_ptr<Container> c) {
+  berth::v1::WaitRequest request;
+  request.set_container_id(c->id());
+  PluginInstance& launcher = *plugins_.launcher;
+  call(launcher, "wait", launcher.launcher()->wait, c->id(), request.SerializeAsString(), false,
+       [this, c](OperationOutcome outcome) {
+         Termination termination;
+         berth::v1::Termination result;
+         if (outcome.status == BERTH_OK && result.ParseFromString(outcome.payload)) {
+           if (result.has_wait_status()) termination.wait_status = result.wait_status();
+           termination.message = result.message();
+         } else {
+           termination.message = "the launcher could not wait: " + outcome.message;
+         }
+         if (!c->destroy_reason.empty()) termination.message = c->destroy_reason;
+         if (c->launched) {
+           std::exchange(c->launched, nullptr)(
+               Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
+         }
+         cleanupNext(c, c->prepared, std::move(termination));
+       });
+}
+
+void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
+                            std::chrono::nanoseconds grace, std::string reason) {
+  if (c->phase == Container::Phase::kTerminated) return;
+  if (c->destroy_reason.empty()) c->destroy_reason = std::move(reason);
+  const bool has_process = c->state.has_pid();
+  c->phase = Container::Phase::kDestroying;
+  plugins_.host->tracker().cancelContainer(c->id());
+  if (!has_process) {
+    // Nothing was launched: the isolators that prepared clean up, and that is all.
+    Termination termination;
+    termination.message = c->destroy_reason;
+    return cleanupNext(c, c->prepared, std::move(termination));
+  }
+  berth::v1::DestroyRequest request;
+  request.set_container_id(c->id());
+  request.set_signal(signal);
+  request.set_grace_period_ns(static_cast<uint64_t>(grace.count()));
+  PluginInstance& launcher = *plugins_.launcher;
+  // The termination arrives through the pending wait.
+  call(launcher, "destroy", launcher.launcher()->destroy, c->id(), request.SerializeAsString(),
+       true, [c](OperationOutcome outcome) {
+         if (outcome.status != BERTH_OK) {
+           LOG(ERROR) << "Destroying container '" << c->id() << "' failed: " << outcome.message;
+         }
+       });
+}
+
+void Containerizer::cleanupNext(std::shared_ptr<Container> c, size_t remaining,
+                                Termination termination) {
+  if (remaining == 0) return finish(c, std::move(termination));
+  PluginInstance& isolator = *plugins_.isolators[remaining - 1];
+  berth::v1::CleanupRequest request;
+  request.set_container_id(c->id());
+  call(isolator, "cleanup", isolator.isolator()->cleanup, c->id(), request.SerializeAsString(),
+       true,
+       [this, c, remaining, &isolator,
+        termination = std::move(termination)](OperationOutcome outcome) mutable {
+         if (outcome.status != BERTH_OK && outcome.status != BERTH_ERROR_NOT_FOUND) {
+           LOG(ERROR) << "Isolator '" << isolator.name() << "' failed to clean up container '"
+                      << c->id() << "': " << outcome.message;
+         }
+         cleanupNext(c, remaining - 1, std::move(termination));
+       });
+}
+
+void Containerizer::finish(std::shared_ptr<Container> c, Termination termination) {
+  c->phase = Container::Phase::kTerminated;
+  c->state.set_terminated(true);
+  if (termination.wait_status) c->state.set_wait_status(*termination.wait_status);
+  c->state.set_message(termination.message);
+  if (Status s = checkpoint(*c); !s) {
+    LOG(ERROR) << "Cannot checkpoint the end of container '" << c->id()
+               << "': " << s.error().message();
+  }
+  c->termination = termination;
+  for (auto& waiter : std::exchange(c->waiters, {}))
+    waiter(termination);
+}
+
+// --- Wait, kill, remove, list -------------------------------------------------------
+
+void Containerizer::wait(const std::string& id,
+                         std::function<void(std::optional<Termination>)> done) {
+  queue_.post([this, id, done = std::move(done)]() mutable {
+    auto it = containers_.find(id);
+    if (it == containers_.end()) return done(std::nullopt);
+    if (it->second->termination) return done(it->second->termination);
+    it->second->waiters.push_back(std::move(done));
+  });
+}
+
+void Containerizer::kill(const std::string& id, int signal, std::function<void(bool)> done) {
+  queue_.post([this, id, signal, done = std::move(done)] {
+    auto it = containers_.find(id);
+    if (it == containers_.end() || it->second->phase == Container::Phase::kTerminated) {
+      return done(false);
+    }
+    destroy(it->second, signal, signal == SIGKILL ? 0ns : std::chrono::nanoseconds(3s), "");
+    done(true);
+  });
+}
+
+void Containerizer::remove(const std::string& id, std::function<void(Status)> done) {
+  queue_.post([this, id, done = std::move(done)] {
+    auto it = containers_.find(id);
+    if (it == containers_.end()) {
+      return done(Error(ErrorCode::kNotFound, "Container '" + id + "' cannot be found"));
+    }
+    if (it->second->phase != Container::Phase::kTerminated) {
+      return done(Error(ErrorCode::kFailedPrecondition,
+                        "Container '" + id + "' is still running; kill it first"));
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
+    if (Status s = store_.remove("containers/" + id); !s) return done(s);
+    containers_.erase(it);
+    done(okStatus());
+  });
+}
+
+void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>)> done) {
+  queue_.post([this, done = std::move(done)]() mutable {
+    auto list = std::make_shared<std::vector<ContainerSnapshot>>();
+    auto pending = std::make_shared<size_t>(1);
+    auto finishOne = [list, pending, done = std::move(done)]() mutable {
+      if (--*pending == 0) done(std::move(*list));
+    };
+    for (const auto& [id, c] : containers_) {
+      ContainerSnapshot snapshot;
+      snapshot.id = id;
+      snapshot.pid = c->state.pid();
+      snapshot.terminated = c->phase == Container::Phase::kTerminated;
+      list->push_back(snapshot);
+      if (snapshot.terminated || !c->state.has_pid()) continue;
+      // Usage covers every process of the container, which only the launcher knows.
+      ++*pending;
+      const size_t index = list->size() - 1;
+      berth::v1::LauncherStatusRequest request;
+      request.set_container_id(id);
+      PluginInstance& launcher = *plugins_.launcher;
+      call(launcher, "status", launcher.launcher()->status, id, request.SerializeAsString(), true,
+           [list, index, finishOne](OperationOutcome outcome) mutable {
+             berth::v1::LauncherStatus status;
+             if (outcome.status == BERTH_OK && status.ParseFromString(outcome.payload)) {
+               for (int pid : status.pids())
+                 addProcessUsage(pid, (*list)[index]);
+             }
+             finishOne();
+           });
+    }
+    finishOne();
+  });
+}
+
+// --- Recovery -------------------------------------------------------------------------
+
+void Containerizer::recover(std::function<void(Status)> done) {
+  queue_.post([this, done = std::move(done)]() mutable {
+    auto ids = store_.list("containers");
+    if (!ids) return done(ids.error());
+    berth::v1::LauncherRecoverRequest launcher_request;
+    std::map<std::string, berth::v1::RecoverRequest> isolator_requests;
+    for (const std::string& id : *ids) {
+      auto bytes = store_.read(stateRecord(id));
+      ContainerState state;
+      if (!bytes || !state.ParseFromString(*bytes)) {
+        const std::string why =
+            bytes ? "checkpoint of container '" + id + "' does not parse" : bytes.error().message();
+        LOG(ERROR) << "Skipping container '" << id << "' in recovery: " << why;
+        recovery_errors_.push_back(why);
+        continue;
+      }
+      auto c = std::make_shared<Container>();
+      c->state = std::move(state);
+      c->prepared = plugins_.isolators.size();
+      containers_[id] = c;
+      if (c->state.terminated()) {
+        c->phase = Container::Phase::kTerminated;
+        Termination termination;
+        if (c->state.has_wait_status()) termination.wait_status = c->state.wait_status();
+        termination.message = c->state.message();
+        c->termination = termination;
+        continue;
+      }
+      c->phase = c->state.has_pid() ? Container::Phase::kRunning : Container::Phase::kPreparing;
+      auto* checkpoint = launcher_request.add_containers();
+      checkpoint->set_container_id(id);
+      checkpoint->set_checkpoint(c->state.launcher_checkpoint());
+      if (c->state.has_pid()) checkpoint->set_pid(c->state.pid());
+      for (PluginInstance* isolator : plugins_.isolators) {
+        auto* entry = isolator_requests[isolator->name()].add_containers();
+        entry->set_container_id(id);
+        *entry->mutable_config() = c->state.config();
+        if (c->state.has_pid()) entry->set_pid(c->state.pid());
+        auto blob = c->state.isolator_checkpoints().find(isolator->name());
+        if (blob != c->state.isolator_checkpoints().end()) entry->set_checkpoint(blob->second);
+      }
+    }
+
+    auto remaining = std::make_shared<size_t>(1 + plugins_.isolators.size());
+    auto failure = std::make_shared<std::optional<Error>>();
+    auto finishOne = [this, remaining, failure, done = std::move(done)]() mutable {
+      if (--*remaining > 0) return;
+      if (*failure) return done(**failure);
+      // Resume every container that was alive: ones that exited meanwhile report the
+      // status their supervisor recorded; ones never launched are cleaned up.
+      for (auto& [id, c] : containers_) {
+        if (c->phase == Container::Phase::kRunning) {
+          watchTermination(c);
+        } else if (c->phase == Container::Phase::kPreparing) {
+          destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
+        }
+      }
+      done(okStatus());
+    };
+
+    PluginInstance& launcher = *plugins_.launcher;
+    call(launcher, "recover", launcher.launcher()->recover, "",
+         launcher_request.SerializeAsString(), true,
+         [failure, finishOne](OperationOutcome outcome) mutable {
+           berth::v1::LauncherRecoverResult result;
+           if (outcome.status != BERTH_OK) {
+             *failure = Error(ErrorCode::kFailedPrecondition,
+                              "the launcher failed to recover: " + outcome.message);
+           } else if (result.ParseFromString(outcome.payload)) {
+             for (int pid : result.orphan_pids()) {
+               LOG(WARNING) << "Killing process " << pid << " of a container nobody knows";
+               ::kill(pid, SIGKILL);
+             }
+           }
+           finishOne();
+         });
+    for (PluginInstance* isolator : plugins_.isolators) {
+      call(*isolator, "recover", isolator->isolator()->recover, "",
+           isolator_requests[isolator->name()].SerializeAsString(), true,
+           [failure, finishOne, name = isolator->name()](OperationOutcome outcome) mutable {
+             if (outcome.status != BERTH_OK && !*failure) {
+               *failure = Error(ErrorCode::kFailedPrecondition,
+                                "plugin '" + name + "' failed to recover: " + outcome.message);
+             }
+             finishOne();
+           });
+    }
+  });
+}
+
+}  // namespace berth::agent

@@ -1,0 +1,113 @@
+// The containerizer: runs containers through the plugins, keeps their state, checkpoints
+// it, and recovers it after an agent restart.
+//
+// Launch, for each container (DESIGN.md section 2): create the sandbox; each isolator's
+// prepare() in --isolation order; merge the plan pieces; the launcher forks the first
+// process, held at a barrier; checkpoint; each isolator's isolate(pid); the launcher lets
+// the process exec; watch() on every isolator. A failure at any step destroys what exists
+// and is reported with the plugin that failed. On exit or destroy: every isolator's
+// cleanup() in reverse order, then the termination is recorded and checkpointed.
+//
+// Threading: all state lives on one task queue, which is also the thread that calls
+// plugins (the ABI's [main-thread]). Public methods may be called from any thread; their
+// callbacks run on the queue or on a plugin's completing thread and must not block.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/v1/container.pb.h"
+#include "container_state.pb.h"
+#include "core/agent/plugin_setup.h"
+#include "core/agent/state/checkpoint_store.h"
+#include "core/common/result.h"
+#include "core/common/task_queue.h"
+
+namespace berth::agent {
+
+struct Termination {
+  std::optional<int> wait_status;  // the first process's wait(2) status, when known
+  std::string message;             // why, when the agent ended it or something failed
+};
+
+struct ContainerSnapshot {
+  std::string id;
+  int pid = 0;
+  bool terminated = false;
+  // Summed over every process of the container, read from /proc.
+  double cpus_user_time_secs = 0;
+  double cpus_system_time_secs = 0;
+  uint64_t mem_rss_bytes = 0;
+  uint32_t processes = 0;
+};
+
+enum class LaunchOutcome { kLaunched, kAlreadyLaunched };
+
+class Containerizer {
+ public:
+  // `plugins` must provide a launcher and outlive this object.
+  Containerizer(LoadedPlugins& plugins, std::string work_dir);
+  ~Containerizer();
+  Containerizer(const Containerizer&) = delete;
+  Containerizer& operator=(const Containerizer&) = delete;
+
+  // Reads the checkpoints, recovers the launcher and every isolator, and resumes watching
+  // the containers still running. Containers that exited meanwhile get their real exit
+  // status; processes of containers nobody knows are killed; a torn or corrupt checkpoint
+  // is reported and skipped. Call once, before anything else.
+  void recover(std::function<void(Status)> done);
+
+  // Launches a container; `config.container_id` must be unique (a second launch of a live
+  // id answers kAlreadyLaunched, as Mesos's 202). Done once the process has exec'd, with
+  // the failing step's error otherwise.
+  void launch(berth::v1::ContainerConfig config, std::function<void(Result<LaunchOutcome>)> done);
+
+  // Done when the container has terminated; nullopt for an unknown container.
+  void wait(const std::string& id, std::function<void(std::optional<Termination>)> done);
+
+  // Sends `signal` to the container (SIGTERM gets a 3 s grace period before SIGKILL, as
+  // Mesos's command executor). False for an unknown or already terminated container.
+  void kill(const std::string& id, int signal, std::function<void(bool)> done);
+
+  // Forgets a terminated container: its sandbox, runtime files and checkpoint. Fails for a
+  // running or unknown one.
+  void remove(const std::string& id, std::function<void(Status)> done);
+
+  void containers(std::function<void(std::vector<ContainerSnapshot>)> done);
+
+  // Errors met while reading checkpoints during recover(), one per file.
+  const std::vector<std::string>& recoveryErrors() const { return recovery_errors_; }
+
+ private:
+  struct Container;
+
+  void prepareNext(std::shared_ptr<Container> c, size_t index);
+  void launchProcess(std::shared_ptr<Container> c);
+  void isolateNext(std::shared_ptr<Container> c, size_t index);
+  void startProcess(std::shared_ptr<Container> c);
+  void watchTermination(std::shared_ptr<Container> c);
+  void failLaunch(std::shared_ptr<Container> c, const std::string& why);
+  void destroy(std::shared_ptr<Container> c, int signal, std::chrono::nanoseconds grace,
+               std::string reason);
+  void cleanupNext(std::shared_ptr<Container> c, size_t remaining, Termination termination);
+  void finish(std::shared_ptr<Container> c, Termination termination);
+  Status checkpoint(const Container& c);
+
+  // Runs a plugin hook from the queue; `done` runs back on the queue.
+  void call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,
+            const std::string& request, bool deadline, std::function<void(OperationOutcome)> done);
+
+  LoadedPlugins& plugins_;
+  const std::string work_dir_;
+  CheckpointStore store_;
+  std::map<std::string, std::shared_ptr<Container>> containers_;
+  std::vector<std::string> recovery_errors_;
+  // Last: destroyed first, so that no queued task outlives what it refers to.
+  TaskQueue queue_;
+};
+
+}  // namespace berth::agent

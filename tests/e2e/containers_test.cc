@@ -1,0 +1,196 @@
+// Standalone containers through the real agent, the real linux-launcher and real processes:
+// the Mesos v1 calls, and recovery after `kill -9` of the agent.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "core/net/http_client.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::BackgroundProcess;
+
+const std::string kAgent = std::string(BERTH_BIN_DIR) + "/berth-agent";
+
+class ContainersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: the linux launcher uses cgroups";
+    testing::writeFile(dir_.file("plugins.json"), R"({"linux-launcher": {"runtime_dir": ")" +
+                                                      dir_.file("launcher") + R"("}})");
+  }
+
+  void TearDown() override {
+    if (agent_) {
+      for (const char* id : {"exit-3", "sleeper", "outage", "runner", "orphan"}) {
+        call(R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":")" +
+             std::string(id) + R"("}}})");
+      }
+      std::this_thread::sleep_for(200ms);
+      agent_->signal(SIGTERM);
+      agent_->wait(10s);
+    }
+  }
+
+  void startAgent() {
+    agent_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
+        kAgent, "--work_dir=" + dir_.file("work"), "--runtime_dir=" + dir_.file("run"), "--port=0",
+        "--launcher=linux-launcher", "--plugin_config=" + dir_.file("plugins.json")});
+    auto output = agent_->waitForOutput("Plugins recovered", 20s);
+    ASSERT_TRUE(output) << agent_->output();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*output, match, std::regex("(http://[0-9.]+:[0-9]+)/api")));
+    url_ = match[1];
+  }
+
+  net::Response call(const std::string& json) {
+    auto client = net::HttpClient::connect(url_, {.timeout = 30s});
+    EXPECT_TRUE(client) << client.error().message();
+    if (!client) return {};
+    net::Request request;
+    request.method = "POST";
+    request.target = "/api/v1";
+    request.headers.set("Content-Type", "application/json");
+    request.body = json;
+    auto response = (*client)->send(request);
+    EXPECT_TRUE(response) << response.error().message();
+    return response ? *response : net::Response{};
+  }
+
+  net::Response launch(const std::string& id, const std::string& command) {
+    return call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":")" + id +
+                R"("},"command":{"value":")" + command + R"("}}})");
+  }
+
+  int waitStatus(const std::string& id) {
+    auto response = call(R"({"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":")" +
+                         id + R"("}}})");
+    EXPECT_EQ(response.status, 200) << response.body;
+    std::smatch match;
+    if (!std::regex_search(response.body, match, std::regex(R"("exit_status":(-?[0-9]+))"))) {
+      ADD_FAILURE() << "no exit status: " << response.body;
+      return -1;
+    }
+    return std::stoi(match[1]);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<BackgroundProcess> agent_;
+  std::string url_;
+};
+
+TEST_F(ContainersTest, ROOT_LaunchWaitKillRemove) {
+  startAgent();
+  EXPECT_EQ(launch("exit-3", "echo out; exit 3").status, 200);
+  const int status = waitStatus("exit-3");
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  std::ifstream out(dir_.file("work/containers/exit-3/stdout"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(out), {}), "out\n");
+
+  // A second launch of the same id is Mesos's 202.
+  EXPECT_EQ(launch("exit-3", "true").status, 202);
+
+  ASSERT_EQ(launch("sleeper", "sleep 1000").status, 200);
+  auto listed = call(R"({"type":"GET_CONTAINERS","get_containers":{"show_standalone":true}})");
+  EXPECT_NE(listed.body.find(R"("container_id":{"value":"sleeper"})"), std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("processes":)"), std::string::npos) << listed.body;
+  // Mesos lists standalone containers only when asked.
+  auto hidden = call(R"({"type":"GET_CONTAINERS"})");
+  EXPECT_EQ(hidden.body.find("sleeper"), std::string::npos) << hidden.body;
+
+  EXPECT_EQ(
+      call(R"({"type":"REMOVE_CONTAINER","remove_container":{"container_id":{"value":"sleeper"}}})")
+          .status,
+      400)
+      << "a running container cannot be removed";
+  EXPECT_EQ(
+      call(
+          R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"sleeper"},"signal":15}})")
+          .status,
+      200);
+  const int killed = waitStatus("sleeper");
+  EXPECT_TRUE(WIFSIGNALED(killed));
+  EXPECT_EQ(WTERMSIG(killed), SIGTERM);
+  EXPECT_EQ(
+      call(R"({"type":"REMOVE_CONTAINER","remove_container":{"container_id":{"value":"sleeper"}}})")
+          .status,
+      200);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("work/containers/sleeper")));
+  auto gone =
+      call(R"({"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"sleeper"}}})");
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.body, "Container sleeper cannot be found");
+  auto unknown =
+      call(R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"nope"}}})");
+  EXPECT_EQ(unknown.status, 404);
+}
+
+TEST_F(ContainersTest, ROOT_BadLaunchesAreRefusedWithTheField) {
+  startAgent();
+  auto no_command =
+      call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"x"}}})");
+  EXPECT_EQ(no_command.status, 400);
+  EXPECT_EQ(no_command.body, "'launch_container.command.value' is required");
+  auto slash = launch("a/b", "true");
+  EXPECT_EQ(slash.status, 400);
+  EXPECT_NE(slash.body.find("'container_id.value' 'a/b' contains '/'"), std::string::npos);
+  auto nested = call(
+      R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"c","parent":{"value":"p"}},"command":{"value":"true"}}})");
+  EXPECT_EQ(nested.status, 400);
+  auto missing = call(R"({"type":"LAUNCH_CONTAINER"})");
+  EXPECT_EQ(missing.status, 400);
+  auto exec_fails = call(
+      R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"noexec"},"command":{"shell":false,"value":"/nonexistent"}}})");
+  EXPECT_EQ(exec_fails.status, 400);
+  EXPECT_NE(exec_fails.body.find("exec /nonexistent: No such file or directory"), std::string::npos)
+      << exec_fails.body;
+}
+
+TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
+  startAgent();
+  ASSERT_EQ(launch("runner", "sleep 1000").status, 200);
+  ASSERT_EQ(launch("outage", "sleep 1; exit 5").status, 200);
+  ASSERT_EQ(launch("orphan", "sleep 1000").status, 200);
+
+  agent_->signal(SIGKILL);
+  ASSERT_EQ(agent_->wait(10s), -SIGKILL);
+  // While the agent is down: "outage" exits, "orphan" loses its checkpoint, and another
+  // container's checkpoint is torn.
+  std::filesystem::remove_all(dir_.file("work/meta/containers/orphan"));
+  std::filesystem::create_directories(dir_.file("work/meta/containers/torn"));
+  testing::writeFile(dir_.file("work/meta/containers/torn/state"), "BERTHCK1garbage");
+  std::this_thread::sleep_for(1500ms);
+
+  startAgent();
+  EXPECT_NE(agent_->output().find("Skipping container 'torn' in recovery"), std::string::npos)
+      << agent_->output();
+  const int outage = waitStatus("outage");
+  EXPECT_TRUE(WIFEXITED(outage));
+  EXPECT_EQ(WEXITSTATUS(outage), 5) << "the exit during the outage keeps its real status";
+  EXPECT_NE(agent_->output().find("of a container nobody knows"), std::string::npos)
+      << "the orphan's processes are killed";
+
+  EXPECT_EQ(
+      call(R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"runner"}}})")
+          .status,
+      200);
+  const int killed = waitStatus("runner");
+  EXPECT_TRUE(WIFSIGNALED(killed));
+  EXPECT_EQ(WTERMSIG(killed), SIGKILL);
+}
+
+}  // namespace
+}  // namespace berth
