@@ -153,15 +153,22 @@ void LinuxLauncher::recover(Operation op, berth_bytes request) {
     }
   }
   std::vector<int32_t> orphans;
+  std::vector<std::string> orphan_ids;
   for (const std::string& id : cgroups_.containers()) {
     if (known.count(id) == 0) {
+      orphan_ids.push_back(id);
       for (pid_t pid : cgroups_.pids(id))
         orphans.push_back(pid);
     }
   }
+  std::vector<char*> orphan_names;
+  for (std::string& id : orphan_ids)
+    orphan_names.push_back(id.data());
   Berth__V1__LauncherRecoverResult result = BERTH__V1__LAUNCHER_RECOVER_RESULT__INIT;
   result.n_orphan_pids = orphans.size();
   result.orphan_pids = orphans.data();
+  result.n_orphan_containers = orphan_names.size();
+  result.orphan_containers = orphan_names.data();
   op.succeed(berth::cpp::encode(&result.base));
 }
 
@@ -310,6 +317,13 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     if (stopping()) return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     ::waitpid(supervisor, nullptr, WNOHANG);  // reap it when it is our child
     const std::string text = readFile(termination);
+    // The status is read: the container's runtime files have served their purpose.
+    std::error_code ec;
+    std::filesystem::remove_all(containerDir(id), ec);
+    {
+      std::lock_guard lock(mutex_);
+      containers_.erase(id);
+    }
     Berth__V1__Termination result = BERTH__V1__TERMINATION__INIT;
     std::string message;
     if (text.empty()) {

@@ -180,8 +180,14 @@ TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
   const int outage = waitStatus("outage");
   EXPECT_TRUE(WIFEXITED(outage));
   EXPECT_EQ(WEXITSTATUS(outage), 5) << "the exit during the outage keeps its real status";
-  EXPECT_NE(agent_->output().find("of a container nobody knows"), std::string::npos)
-      << "the orphan's processes are killed";
+  EXPECT_NE(agent_->output().find("Destroying container 'orphan', which no checkpoint knows"),
+            std::string::npos)
+      << agent_->output();
+  for (int i = 0; i < 200 && std::filesystem::exists("/sys/fs/cgroup/freezer/berth/orphan"); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/freezer/berth/orphan"))
+      << "the orphan's processes and cgroup are gone";
 
   EXPECT_EQ(
       call(R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"runner"}}})")

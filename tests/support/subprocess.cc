@@ -28,6 +28,22 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+
+// Waits for `child` to exit, reaping it; false at `timeout`. Polled, because Boost.Process
+// 1.74's wait_for() can sleep out its whole timeout after the child has died.
+bool exitsWithin(bp::child& child, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::error_code ec;
+  while (child.running(ec)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+}  // namespace
+
 bool haveProgram(const std::string& name) {
   return !bp::search_path(name).empty();
 }
@@ -51,7 +67,7 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   bp::child child(program.empty() ? boost::filesystem::path(argv[0]) : program, bp::args(args),
                   bp::std_in<in_file, bp::std_out> out_file, bp::std_err > err_file, environment);
   ProcessResult result;
-  if (!child.wait_for(timeout)) {
+  if (!exitsWithin(child, timeout)) {
     child.terminate();
     result.timed_out = true;
   } else {
@@ -119,7 +135,7 @@ void BackgroundProcess::signal(int signo) {
 
 std::optional<int> BackgroundProcess::wait(std::chrono::milliseconds timeout) {
   if (state_->exit_code) return state_->exit_code;
-  if (!state_->child.wait_for(timeout)) return std::nullopt;
+  if (!exitsWithin(state_->child, timeout)) return std::nullopt;
   // Boost.Process reports a signal death through native_exit_code().
   const int status = state_->child.native_exit_code();
   state_->exit_code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);

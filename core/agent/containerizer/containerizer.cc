@@ -250,7 +250,21 @@ void Containerizer::watchTermination(std::shared_ptr<Container> c) {
            std::exchange(c->launched, nullptr)(
                Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
          }
-         cleanupNext(c, c->prepared, std::move(termination));
+         // The first process is gone; whatever it left behind goes too, and with it what
+         // the launcher used to track the container.
+         berth::v1::DestroyRequest destroy;
+         destroy.set_container_id(c->id());
+         destroy.set_signal(SIGKILL);
+         destroy.set_grace_period_ns(0);
+         call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
+              destroy.SerializeAsString(), true,
+              [this, c, termination = std::move(termination)](OperationOutcome o) mutable {
+                if (o.status != BERTH_OK) {
+                  LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
+                             << "' failed: " << o.message;
+                }
+                cleanupNext(c, c->prepared, std::move(termination));
+              });
        });
 }
 
@@ -435,9 +449,25 @@ void Containerizer::recover(std::function<void(Status)> done) {
 
     auto remaining = std::make_shared<size_t>(1 + plugins_.isolators.size());
     auto failure = std::make_shared<std::optional<Error>>();
-    auto finishOne = [this, remaining, failure, done = std::move(done)]() mutable {
+    auto orphans = std::make_shared<std::vector<std::string>>();
+    auto finishOne = [this, remaining, failure, orphans, done = std::move(done)]() mutable {
       if (--*remaining > 0) return;
       if (*failure) return done(**failure);
+      for (const std::string& orphan : *orphans) {
+        LOG(WARNING) << "Destroying container '" << orphan << "', which no checkpoint knows";
+        berth::v1::DestroyRequest destroy;
+        destroy.set_container_id(orphan);
+        destroy.set_signal(SIGKILL);
+        destroy.set_grace_period_ns(0);
+        PluginInstance& launcher = *plugins_.launcher;
+        call(launcher, "destroy", launcher.launcher()->destroy, orphan, destroy.SerializeAsString(),
+             true, [orphan](OperationOutcome o) {
+               if (o.status != BERTH_OK) {
+                 LOG(ERROR) << "Destroying orphan container '" << orphan
+                            << "' failed: " << o.message;
+               }
+             });
+      }
       // Resume every container that was alive: ones that exited meanwhile report the
       // status their supervisor recorded; ones never launched are cleaned up.
       for (auto& [id, c] : containers_) {
@@ -453,15 +483,15 @@ void Containerizer::recover(std::function<void(Status)> done) {
     PluginInstance& launcher = *plugins_.launcher;
     call(launcher, "recover", launcher.launcher()->recover, "",
          launcher_request.SerializeAsString(), true,
-         [failure, finishOne](OperationOutcome outcome) mutable {
+         [failure, orphans, finishOne](OperationOutcome outcome) mutable {
            berth::v1::LauncherRecoverResult result;
            if (outcome.status != BERTH_OK) {
              *failure = Error(ErrorCode::kFailedPrecondition,
                               "the launcher failed to recover: " + outcome.message);
            } else if (result.ParseFromString(outcome.payload)) {
+             *orphans = {result.orphan_containers().begin(), result.orphan_containers().end()};
              for (int pid : result.orphan_pids()) {
-               LOG(WARNING) << "Killing process " << pid << " of a container nobody knows";
-               ::kill(pid, SIGKILL);
+               LOG(WARNING) << "Process " << pid << " belongs to a container nobody knows";
              }
            }
            finishOne();

@@ -2,27 +2,26 @@
 
 namespace berth::net::testing {
 
+TestPki::TestPki() {
+  const std::string path = dir.path().string();
+  ca = std::make_unique<berth::testing::TestCa>(path, "trusted");
+  other_ca = std::make_unique<berth::testing::TestCa>(path, "other");
+  server = ca->issue(
+      "server",
+      {.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}});
+  wrong_host = ca->issue("wrong-host",
+                         {.common_name = "wrong.example.org", .dns_names = {"wrong.example.org"}});
+  client = ca->issue("client", {.common_name = "client", .dns_names = {"client"}});
+  untrusted = other_ca->issue("untrusted", {.common_name = "client", .dns_names = {"client"}});
+  expired = ca->issue("expired", {.common_name = "client",
+                                  .dns_names = {"client"},
+                                  .valid_from_days = -10,
+                                  .valid_until_days = -1});
+}
+
 const TestPki& TestPki::get() {
-  static const TestPki* pki = [] {
-    auto* p = new TestPki();
-    const std::string dir = p->dir.path().string();
-    p->ca = std::make_unique<berth::testing::TestCa>(dir, "trusted");
-    p->other_ca = std::make_unique<berth::testing::TestCa>(dir, "other");
-    p->server = p->ca->issue(
-        "server",
-        {.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}});
-    p->wrong_host = p->ca->issue(
-        "wrong-host", {.common_name = "wrong.example.org", .dns_names = {"wrong.example.org"}});
-    p->client = p->ca->issue("client", {.common_name = "client", .dns_names = {"client"}});
-    p->untrusted =
-        p->other_ca->issue("untrusted", {.common_name = "client", .dns_names = {"client"}});
-    p->expired = p->ca->issue("expired", {.common_name = "client",
-                                          .dns_names = {"client"},
-                                          .valid_from_days = -10,
-                                          .valid_until_days = -1});
-    return p;
-  }();
-  return *pki;
+  static const TestPki pki;
+  return pki;
 }
 
 std::shared_ptr<const TlsContext> tlsContext(const Env& env) {

@@ -28,7 +28,11 @@ struct TestPki {
   berth::testing::IssuedCert untrusted;   // client from `other_ca`
   berth::testing::IssuedCert expired;     // client from `ca`, expired yesterday
 
+  // Issued on first use; the directory goes when the test program exits.
   static const TestPki& get();
+
+ private:
+  TestPki();
 };
 
 // The TLS context for a variable map; fails the test on error.
