@@ -14,19 +14,22 @@ namespace berth {
 class TaskQueue {
  public:
   TaskQueue() : thread_([this] { run(); }) {}
-  // Runs the tasks already posted, then stops.
-  ~TaskQueue() {
+  ~TaskQueue() { stop(); }
+
+  // Runs the tasks already posted, then stops the thread; later posts are dropped.
+  // Idempotent. Not from a task.
+  void stop() {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
     }
     wake_.notify_one();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   TaskQueue(const TaskQueue&) = delete;
   TaskQueue& operator=(const TaskQueue&) = delete;
 
-  // Thread-safe. Tasks posted after destruction began are dropped.
+  // Thread-safe. Tasks posted after stop() began are dropped.
   void post(std::function<void()> task) {
     {
       std::lock_guard lock(mutex_);

@@ -81,15 +81,17 @@ Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir)
   CHECK(plugins_.launcher != nullptr) << "a containerizer needs a launcher";
 }
 
-Containerizer::~Containerizer() = default;
+Containerizer::~Containerizer() {
+  queue_->stop();
+}
 
 void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,
                          const std::string& request, bool deadline,
                          std::function<void(OperationOutcome)> done) {
   plugins_.host->call(
       plugin, hook, fn, id, request, deadline,
-      [this, done = std::move(done)](OperationOutcome outcome) mutable {
-        queue_.post([done = std::move(done), outcome = std::move(outcome)] { done(outcome); });
+      [queue = queue_, done = std::move(done)](OperationOutcome outcome) mutable {
+        queue->post([done = std::move(done), outcome = std::move(outcome)] { done(outcome); });
       });
 }
 
@@ -101,7 +103,7 @@ Status Containerizer::checkpoint(const Container& c) {
 
 void Containerizer::launch(berth::v1::ContainerConfig config,
                            std::function<void(Result<LaunchOutcome>)> done) {
-  queue_.post([this, config = std::move(config), done = std::move(done)]() mutable {
+  queue_->post([this, config = std::move(config), done = std::move(done)]() mutable {
     if (Status valid = validateId(config.container_id()); !valid) return done(valid.error());
     if (containers_.count(config.container_id()) != 0) {
       return done(LaunchOutcome::kAlreadyLaunched);
@@ -207,6 +209,9 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
          if (c->phase != Container::Phase::kStarting) return;  // destroyed meanwhile
          c->phase = Container::Phase::kRunning;
          for (PluginInstance* isolator : plugins_.isolators) {
+           // No watch hook means no limitation ever; the generic "NULL hook completes at
+           // once" would read as one.
+           if (isolator->isolator()->watch == nullptr) continue;
            berth::v1::WatchRequest watch;
            watch.set_container_id(c->id());
            call(*isolator, "watch", isolator->isolator()->watch, c->id(), watch.SerializeAsString(),
@@ -331,7 +336,7 @@ void Containerizer::finish(std::shared_ptr<Container> c, Termination termination
 
 void Containerizer::wait(const std::string& id,
                          std::function<void(std::optional<Termination>)> done) {
-  queue_.post([this, id, done = std::move(done)]() mutable {
+  queue_->post([this, id, done = std::move(done)]() mutable {
     auto it = containers_.find(id);
     if (it == containers_.end()) return done(std::nullopt);
     if (it->second->termination) return done(it->second->termination);
@@ -340,7 +345,7 @@ void Containerizer::wait(const std::string& id,
 }
 
 void Containerizer::kill(const std::string& id, int signal, std::function<void(bool)> done) {
-  queue_.post([this, id, signal, done = std::move(done)] {
+  queue_->post([this, id, signal, done = std::move(done)] {
     auto it = containers_.find(id);
     if (it == containers_.end() || it->second->phase == Container::Phase::kTerminated) {
       return done(false);
@@ -351,7 +356,7 @@ void Containerizer::kill(const std::string& id, int signal, std::function<void(b
 }
 
 void Containerizer::remove(const std::string& id, std::function<void(Status)> done) {
-  queue_.post([this, id, done = std::move(done)] {
+  queue_->post([this, id, done = std::move(done)] {
     auto it = containers_.find(id);
     if (it == containers_.end()) {
       return done(Error(ErrorCode::kNotFound, "Container '" + id + "' cannot be found"));
@@ -369,7 +374,7 @@ void Containerizer::remove(const std::string& id, std::function<void(Status)> do
 }
 
 void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>)> done) {
-  queue_.post([this, done = std::move(done)]() mutable {
+  queue_->post([this, done = std::move(done)]() mutable {
     auto list = std::make_shared<std::vector<ContainerSnapshot>>();
     auto pending = std::make_shared<size_t>(1);
     auto finishOne = [list, pending, done = std::move(done)]() mutable {
@@ -405,7 +410,7 @@ void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>
 // --- Recovery -------------------------------------------------------------------------
 
 void Containerizer::recover(std::function<void(Status)> done) {
-  queue_.post([this, done = std::move(done)]() mutable {
+  queue_->post([this, done = std::move(done)]() mutable {
     auto ids = store_.list("containers");
     if (!ids) return done(ids.error());
     berth::v1::LauncherRecoverRequest launcher_request;

@@ -106,8 +106,9 @@ class Containerizer {
   CheckpointStore store_;
   std::map<std::string, std::shared_ptr<Container>> containers_;
   std::vector<std::string> recovery_errors_;
-  // Last: destroyed first, so that no queued task outlives what it refers to.
-  TaskQueue queue_;
+  // Shared with plugin completions, which may arrive after this object is gone: they find
+  // the queue stopped and are dropped. Stopped first thing in the destructor.
+  std::shared_ptr<TaskQueue> queue_ = std::make_shared<TaskQueue>();
 };
 
 }  // namespace berth::agent

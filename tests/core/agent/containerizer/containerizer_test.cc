@@ -1,0 +1,254 @@
+// The containerizer's pipeline and failure paths with fixture plugins (a configurable
+// isolator and a launcher that runs nothing): no root, no processes.
+
+#include "core/agent/containerizer/containerizer.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <future>
+#include <regex>
+
+#include "container_state.pb.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string fixture(const std::string& name) {
+  return std::string(BERTH_FIXTURES_DIR) + "/" + name;
+}
+
+berth::v1::ContainerConfig config(const std::string& id) {
+  berth::v1::ContainerConfig c;
+  c.set_container_id(id);
+  c.mutable_command()->set_value("true");
+  return c;
+}
+
+template <class T>
+T await(std::future<T> future) {
+  EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
+  return future.get();
+}
+
+class ContainerizerTest : public ::testing::Test {
+ protected:
+  void start(PluginConfig launcher_config = {}, PluginConfig probe_config = {}) {
+    containerizer_.reset();
+    plugins_.host = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
+    for (const char* file : {"berth-probe.so", "berth-frozen-c.so", "berth-fake-launcher.so"}) {
+      ASSERT_TRUE(plugins_.host->add(fixture(file)));
+    }
+    auto probe = plugins_.host->instantiate("probe", probe_config, BERTH_KIND_ISOLATOR);
+    auto frozen = plugins_.host->instantiate("frozen-c", {}, BERTH_KIND_ISOLATOR);
+    auto launcher =
+        plugins_.host->instantiate("fake-launcher", launcher_config, BERTH_KIND_LAUNCHER);
+    ASSERT_TRUE(probe && frozen && launcher);
+    plugins_.isolators = {*probe, *frozen};
+    plugins_.launcher = *launcher;
+    containerizer_ = std::make_unique<Containerizer>(plugins_, dir_.file("work"));
+    std::promise<Status> recovered;
+    containerizer_->recover([&](Status s) { recovered.set_value(s); });
+    Status s = await(recovered.get_future());
+    ASSERT_TRUE(s) << s.error().message();
+  }
+
+  // Tears down containerizer and plugins, as when the agent dies.
+  void stop() {
+    containerizer_.reset();
+    plugins_ = LoadedPlugins{};
+  }
+
+  Result<LaunchOutcome> launch(const berth::v1::ContainerConfig& c) {
+    std::promise<Result<LaunchOutcome>> done;
+    containerizer_->launch(c, [&](Result<LaunchOutcome> r) { done.set_value(std::move(r)); });
+    return await(done.get_future());
+  }
+
+  std::optional<Termination> wait(const std::string& id) {
+    std::promise<std::optional<Termination>> done;
+    containerizer_->wait(id, [&](std::optional<Termination> t) { done.set_value(t); });
+    return await(done.get_future());
+  }
+
+  bool kill(const std::string& id, int signal) {
+    std::promise<bool> done;
+    containerizer_->kill(id, signal, [&](bool found) { done.set_value(found); });
+    return await(done.get_future());
+  }
+
+  Status remove(const std::string& id) {
+    std::promise<Status> done;
+    containerizer_->remove(id, [&](Status s) { done.set_value(s); });
+    return await(done.get_future());
+  }
+
+  // A counter the probe keeps about its own calls.
+  int probeCalls(const std::string& hook) {
+    const std::string metrics = plugins_.host->metrics().prometheus();
+    std::smatch match;
+    const std::regex line("berth_plugin_counter\\{plugin=\"probe\",name=\"calls_" + hook +
+                          "\"\\} ([0-9]+)");
+    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
+  }
+
+  testing::TempDir dir_;
+  LoadedPlugins plugins_;
+  std::unique_ptr<Containerizer> containerizer_;
+};
+
+TEST_F(ContainerizerTest, PipelineRunsEveryStepInOrderAndCleansUpOnKill) {
+  start();
+  auto launched = launch(config("c1"));
+  ASSERT_TRUE(launched) << launched.error().message();
+  EXPECT_EQ(*launched, LaunchOutcome::kLaunched);
+  EXPECT_EQ(probeCalls("prepare"), 1);
+  EXPECT_EQ(probeCalls("isolate"), 1);
+  EXPECT_EQ(probeCalls("watch"), 1);
+  EXPECT_EQ(probeCalls("cleanup"), 0);
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.file("work/containers/c1")));
+
+  EXPECT_TRUE(kill("c1", SIGKILL));
+  auto termination = wait("c1");
+  ASSERT_TRUE(termination);
+  ASSERT_TRUE(termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, SIGKILL);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+  EXPECT_FALSE(kill("c1", SIGKILL)) << "an ended container cannot be killed again";
+}
+
+TEST_F(ContainerizerTest, StateIsCheckpointedBeforeLaunchReturns) {
+  start();
+  ASSERT_TRUE(launch(config("c1")));
+  CheckpointStore store(dir_.file("work/meta"));
+  auto bytes = store.read("containers/c1/state");
+  ASSERT_TRUE(bytes) << bytes.error().message();
+  ContainerState state;
+  ASSERT_TRUE(state.ParseFromString(*bytes));
+  EXPECT_EQ(state.config().container_id(), "c1");
+  EXPECT_EQ(state.pid(), 40000);
+  EXPECT_EQ(state.isolator_checkpoints().at("probe"), "c1");
+  EXPECT_FALSE(state.terminated());
+}
+
+TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
+  start({{"exit", "3"}});
+  ASSERT_TRUE(launch(config("c1")));
+  auto termination = wait("c1");
+  ASSERT_TRUE(termination && termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, 3 << 8);
+  // Waiting again after the end answers at once, with the same status.
+  EXPECT_EQ(*wait("c1")->wait_status, 3 << 8);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+}
+
+TEST_F(ContainerizerTest, PrepareFailureNamesTheIsolatorAndCleansUpWhatPrepared) {
+  start({}, {{"mode.prepare", "fail"}});
+  auto launched = launch(config("c1"));
+  ASSERT_FALSE(launched);
+  EXPECT_EQ(launched.error().message(),
+            "isolator 'probe' failed to prepare: prepare fails as configured");
+  auto termination = wait("c1");
+  ASSERT_TRUE(termination);
+  EXPECT_FALSE(termination->wait_status) << "nothing ran";
+  EXPECT_EQ(termination->message, launched.error().message());
+  EXPECT_EQ(probeCalls("cleanup"), 1) << "the isolator that prepared cleans up";
+  EXPECT_EQ(probeCalls("isolate"), 0);
+}
+
+TEST_F(ContainerizerTest, IsolateFailureDestroysTheProcess) {
+  start({}, {{"mode.isolate", "fail"}});
+  auto launched = launch(config("c1"));
+  ASSERT_FALSE(launched);
+  EXPECT_EQ(launched.error().message(),
+            "isolator 'probe' failed to isolate: isolate fails as configured");
+  auto termination = wait("c1");
+  ASSERT_TRUE(termination && termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, SIGKILL);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+}
+
+TEST_F(ContainerizerTest, LauncherFailuresAreReported) {
+  start({{"launch", "fail"}});
+  auto launched = launch(config("c1"));
+  ASSERT_FALSE(launched);
+  EXPECT_EQ(launched.error().message(), "launch fails as configured");
+  ASSERT_TRUE(wait("c1")) << "the failed container ends, after its cleanup";
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+
+  start({{"start", "fail"}});
+  auto started = launch(config("c2"));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().message(), "exec failed as configured");
+  EXPECT_TRUE(wait("c2"));
+}
+
+TEST_F(ContainerizerTest, LimitationFromAWatchDestroysTheContainer) {
+  start({}, {{"mode.watch", "ok"}});
+  ASSERT_TRUE(launch(config("c1")));
+  auto termination = wait("c1");
+  ASSERT_TRUE(termination && termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, SIGKILL);
+  EXPECT_EQ(termination->message.rfind("isolator 'probe' reported a limitation", 0), 0u)
+      << termination->message;
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+}
+
+TEST_F(ContainerizerTest, IdsAreValidatedAndUnique) {
+  start();
+  for (const char* bad : {"", "a/b", ".", "..", "tab\there"}) {
+    auto launched = launch(config(bad));
+    ASSERT_FALSE(launched) << bad;
+    EXPECT_NE(launched.error().message().find("'container_id.value'"), std::string::npos);
+  }
+  ASSERT_TRUE(launch(config("c1")));
+  auto again = launch(config("c1"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, LaunchOutcome::kAlreadyLaunched);
+}
+
+TEST_F(ContainerizerTest, RemoveOnlyEndedContainers) {
+  start();
+  ASSERT_TRUE(launch(config("c1")));
+  Status running = remove("c1");
+  ASSERT_FALSE(running);
+  EXPECT_EQ(running.error().message(), "Container 'c1' is still running; kill it first");
+  EXPECT_TRUE(kill("c1", SIGTERM));
+  ASSERT_TRUE(wait("c1"));
+  ASSERT_TRUE(remove("c1"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("work/containers/c1")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("work/meta/containers/c1")));
+  EXPECT_FALSE(wait("c1"));
+  EXPECT_EQ(remove("c1").error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornOnes) {
+  start({{"exit", "5"}});
+  ASSERT_TRUE(launch(config("ended")));
+  ASSERT_TRUE(wait("ended"));
+  stop();
+
+  start();
+  ASSERT_TRUE(launch(config("running")));
+  stop();
+  std::filesystem::create_directories(dir_.file("work/meta/containers/torn"));
+  testing::writeFile(dir_.file("work/meta/containers/torn/state"), "BERTHCK1\x01");
+
+  start();
+  ASSERT_EQ(containerizer_->recoveryErrors().size(), 1u);
+  EXPECT_NE(containerizer_->recoveryErrors()[0].find("containers/torn/state"), std::string::npos);
+  auto ended = wait("ended");
+  ASSERT_TRUE(ended && ended->wait_status);
+  EXPECT_EQ(*ended->wait_status, 5 << 8);
+  EXPECT_TRUE(kill("running", SIGKILL)) << "the running container is known again";
+  auto killed = wait("running");
+  ASSERT_TRUE(killed && killed->wait_status);
+  EXPECT_EQ(*killed->wait_status, SIGKILL);
+}
+
+}  // namespace
+}  // namespace berth::agent
