@@ -15,8 +15,17 @@ data_dir="$(realpath -m "${BERTH_DATA_DIR:-.berth-data}")"
 port="${BERTH_AGENT_PORT:-5051}"
 mkdir -p "$data_dir"
 
+# As root the agent runs containers with the linux launcher; otherwise it serves its API
+# without one (the launcher needs cgroups and namespaces).
+launcher=()
+if [ "$(id -u)" -eq 0 ]; then
+  printf '{"linux-launcher": {"runtime_dir": "%s"}}\n' "$data_dir/agent/launcher" \
+    > "$data_dir/plugins.json"
+  launcher=(--launcher=linux-launcher --plugin_config="$data_dir/plugins.json")
+fi
+
 build/bin/berth-agent --ip=127.0.0.1 --port="$port" \
-  --work_dir="$data_dir/agent/work" --runtime_dir="$data_dir/agent/run" \
+  --work_dir="$data_dir/agent/work" --runtime_dir="$data_dir/agent/run" "${launcher[@]}" \
   2> >(tee "$data_dir/agent.log" >&2) &
 agent=$!
 
