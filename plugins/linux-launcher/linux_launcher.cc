@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -114,13 +115,13 @@ LinuxLauncher::LinuxLauncher(const berth_host* host, std::string runtime_dir,
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;
-  std::vector<std::thread> threads;
+  std::vector<Worker> threads;
   {
     std::lock_guard lock(mutex_);
     threads.swap(threads_);
   }
-  for (auto& thread : threads)
-    thread.join();
+  for (auto& worker : threads)
+    worker.thread.join();
   for (auto& [id, c] : containers_) {
     if (c.status_fd >= 0) ::close(c.status_fd);
     if (c.start_fd >= 0) ::close(c.start_fd);
@@ -128,8 +129,22 @@ LinuxLauncher::~LinuxLauncher() {
 }
 
 void LinuxLauncher::spawn(std::function<void()> work) {
-  std::lock_guard lock(mutex_);
-  threads_.emplace_back(std::move(work));
+  std::vector<Worker> done;
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  {
+    std::lock_guard lock(mutex_);
+    auto split = std::partition(threads_.begin(), threads_.end(),
+                                [](const Worker& w) { return !w.finished->load(); });
+    std::move(split, threads_.end(), std::back_inserter(done));
+    threads_.erase(split, threads_.end());
+    threads_.push_back(Worker{std::thread([work = std::move(work), finished] {
+                                work();
+                                *finished = true;
+                              }),
+                              finished});
+  }
+  for (auto& worker : done)
+    worker.thread.join();
 }
 
 void LinuxLauncher::recover(Operation op, berth_bytes request) {

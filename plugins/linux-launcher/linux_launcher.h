@@ -45,8 +45,9 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
     int start_fd = -1;   // write end of the barrier
   };
 
-  // Runs `work` on a thread of its own; threads are joined when the plugin is destroyed,
-  // and long work polls stopping().
+  // Runs `work` on a thread of its own. Finished threads are joined when the next one
+  // starts (an unjoined thread keeps its stack), the rest when the plugin is destroyed;
+  // long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
   std::string containerDir(const std::string& id) const { return runtime_dir_ + "/" + id; }
@@ -57,7 +58,11 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
 
   std::mutex mutex_;
   std::map<std::string, Container> containers_;
-  std::vector<std::thread> threads_;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  std::vector<Worker> threads_;
   std::atomic<bool> stopping_{false};
 };
 

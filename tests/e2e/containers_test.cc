@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "core/net/http_client.h"
@@ -196,6 +198,96 @@ TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
   const int killed = waitStatus("runner");
   EXPECT_TRUE(WIFSIGNALED(killed));
   EXPECT_EQ(WTERMSIG(killed), SIGKILL);
+}
+
+// Numbers read from /proc for the leak test.
+struct ProcessFootprint {
+  size_t fds = 0;
+  size_t zombie_children = 0;
+  long rss_kib = 0;
+};
+
+ProcessFootprint footprintOf(int pid) {
+  ProcessFootprint f;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       it != std::filesystem::directory_iterator(); ++it) {
+    ++f.fds;
+  }
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) f.rss_kib = std::stol(line.substr(6));
+  }
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos || close + 4 >= text.size()) continue;
+    std::istringstream rest(text.substr(close + 2));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == pid && state == 'Z') ++f.zombie_children;
+  }
+  return f;
+}
+
+size_t countLines(const std::string& path) {
+  std::ifstream in(path);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);)
+    ++n;
+  return n;
+}
+
+TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
+  startAgent();
+  auto client = net::HttpClient::connect(url_, {.timeout = 30s});
+  ASSERT_TRUE(client);
+  const auto send = [&](const std::string& json) {
+    net::Request request;
+    request.method = "POST";
+    request.target = "/api/v1";
+    request.headers.set("Content-Type", "application/json");
+    request.body = json;
+    auto response = (*client)->send(request);
+    return response ? response->status : -1;
+  };
+  const auto cycle = [&](int i) {
+    const std::string id = "leak-" + std::to_string(i);
+    const std::string cid = R"({"container_id":{"value":")" + id + R"("}})";
+    ASSERT_EQ(send(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":")" +
+                   id + R"("},"command":{"value":"true"}}})"),
+              200);
+    ASSERT_EQ(send(R"({"type":"WAIT_CONTAINER","wait_container":)" + cid + "}"), 200);
+    ASSERT_EQ(send(R"({"type":"REMOVE_CONTAINER","remove_container":)" + cid + "}"), 200);
+  };
+  // Warm-up: allocator pools and lazily created state settle first.
+  for (int i = 0; i < 50; ++i)
+    cycle(i);
+  const ProcessFootprint before = footprintOf(agent_->pid());
+  const size_t mounts_before = countLines("/proc/self/mountinfo");
+  for (int i = 50; i < 1050; ++i) {
+    cycle(i);
+    if (HasFatalFailure()) return;
+  }
+  const ProcessFootprint after = footprintOf(agent_->pid());
+
+  EXPECT_EQ(after.fds, before.fds) << "file descriptors leaked";
+  EXPECT_EQ(after.zombie_children, 0u) << "unreaped supervisors";
+  EXPECT_EQ(countLines("/proc/self/mountinfo"), mounts_before) << "mounts leaked";
+  size_t cgroups = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup/freezer/berth")) {
+    if (entry.is_directory()) ++cgroups;
+  }
+  EXPECT_EQ(cgroups, 0u) << "container cgroups leaked";
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.file("launcher"))) << "runtime files leaked";
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.file("work/containers"))) << "sandboxes leaked";
+  // 1,000 containers may not cost the agent memory: allow 1 MiB of allocator noise.
+  EXPECT_LT(after.rss_kib - before.rss_kib, 1024)
+      << "RSS grew from " << before.rss_kib << " KiB to " << after.rss_kib << " KiB";
 }
 
 }  // namespace
