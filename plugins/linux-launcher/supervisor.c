@@ -316,15 +316,15 @@ int main(int argc, char** argv) {
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  /* Written atomically: a reader sees no file or the whole status. */
+  /* Written atomically: a reader sees no file or the whole status. Not fsync'ed: the
+   * runtime directory only has to outlive the agent, not the host, whose crash ends the
+   * container too. */
   char temporary[4096];
   snprintf(temporary, sizeof(temporary), "%s/termination.tmp", dir);
   snprintf(path, sizeof(path), "%s/termination", dir);
   FILE* out = fopen(temporary, "w");
   if (out != NULL) {
     fprintf(out, "%d\n", status);
-    fflush(out);
-    fsync(fileno(out));
     fclose(out);
     rename(temporary, path);
   }

@@ -118,8 +118,9 @@ void Containerizer::launch(berth::v1::ContainerConfig config,
     *c->state.mutable_config() = std::move(config);
     c->launched = std::move(done);
     containers_[c->id()] = c;
-    // Before any process exists, so that a crash from here on leaves a record to clean.
-    if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
+    // The first checkpoint comes once the process exists. A crash before that leaves
+    // nothing unaccounted for: isolators clean up containers recover() does not list, and
+    // the launcher reports containers it tracks that no checkpoint knows.
     prepareNext(c, 0);
   });
 }

@@ -1,0 +1,252 @@
+// Container launch latency, /bin/true, 200 runs each, in one program so that the peers
+// are measured in the same conditions:
+//   BM_BerthLaunchRunning  LAUNCH_CONTAINER request -> answer (the process has exec'd)
+//   BM_BerthLaunchToExit   LAUNCH_CONTAINER + WAIT_CONTAINER (the exit is observed)
+//   BM_CrunRun             `crun run` of an OCI bundle with the same isolation: new mount
+//                          and IPC namespaces, a 64 MiB tmpfs /dev/shm, noNewPrivileges
+//   BM_RawSpawnWait        posix_spawn + waitpid of /bin/true: the floor
+// Each reports the median and p99 of its runs (counters p50_ms, p99_ms). Needs root.
+//
+//   build/bin/berth_launch_bench --benchmark_counters_tabular=true
+
+#include <benchmark/benchmark.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "core/net/http_client.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+extern char** environ;  // NOLINT: POSIX global
+
+namespace berth {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRuns = 200;
+
+// Collects one sample per run and reports median and p99.
+class Samples {
+ public:
+  void add(Clock::duration d) {
+    ms_.push_back(std::chrono::duration<double, std::milli>(d).count());
+  }
+  void report(benchmark::State& state) {
+    std::sort(ms_.begin(), ms_.end());
+    if (ms_.empty()) return;
+    state.counters["p50_ms"] = ms_[ms_.size() / 2];
+    state.counters["p99_ms"] = ms_[std::min(ms_.size() - 1, ms_.size() * 99 / 100)];
+  }
+
+ private:
+  std::vector<double> ms_;
+};
+
+struct Agent {
+  Agent() {
+    testing::writeFile(dir.file("plugins.json"),
+                       R"({"linux-launcher": {"runtime_dir": ")" + dir.file("launcher") + R"("}})");
+    process = std::make_unique<testing::BackgroundProcess>(std::vector<std::string>{
+        std::string(BERTH_BIN_DIR) + "/berth-agent", "--work_dir=" + dir.file("work"),
+        "--runtime_dir=" + dir.file("run"), "--port=0", "--launcher=linux-launcher",
+        "--plugin_config=" + dir.file("plugins.json")});
+    auto output = process->waitForOutput("Plugins recovered", 20s);
+    std::smatch match;
+    if (output && std::regex_search(*output, match, std::regex("(http://[0-9.]+:[0-9]+)/api"))) {
+      auto c = net::HttpClient::connect(match[1].str(), {.timeout = 30s});
+      if (c) client = std::move(*c);
+    }
+  }
+  ~Agent() {
+    process->signal(SIGTERM);
+    process->wait(10s);
+  }
+
+  int call(const std::string& json) {
+    net::Request request;
+    request.method = "POST";
+    request.target = "/api/v1";
+    request.headers.set("Content-Type", "application/json");
+    request.body = json;
+    auto response = client->send(request);
+    return response ? response->status : -1;
+  }
+
+  testing::TempDir dir;
+  std::unique_ptr<testing::BackgroundProcess> process;
+  std::unique_ptr<net::HttpClient> client;
+};
+
+Agent& agent() {
+  static Agent instance;
+  return instance;
+}
+
+long rssKib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// The agent's resident memory when idle (with the linux launcher loaded), and what each
+// running container adds to it (100 sleeping containers).
+void BM_AgentMemory(benchmark::State& state) {
+  if (::geteuid() != 0) return state.SkipWithError("needs root");
+  Agent& a = agent();
+  if (!a.client) return state.SkipWithError("the agent did not start");
+  constexpr int kContainers = 100;
+  for (auto _ : state) {
+    const long idle = rssKib(a.process->pid());
+    for (int i = 0; i < kContainers; ++i) {
+      a.call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"m)" +
+             std::to_string(i) + R"("},"command":{"value":"sleep 1000"}}})");
+    }
+    const long busy = rssKib(a.process->pid());
+    for (int i = 0; i < kContainers; ++i) {
+      const std::string id = R"({"container_id":{"value":"m)" + std::to_string(i) + R"("}})";
+      a.call(R"({"type":"KILL_CONTAINER","kill_container":)" + id + "}");
+      a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + id + "}");
+      a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + id + "}");
+    }
+    state.counters["idle_rss_kib"] = static_cast<double>(idle);
+    state.counters["kib_per_container"] = static_cast<double>(busy - idle) / kContainers;
+  }
+}
+BENCHMARK(BM_AgentMemory)->Iterations(1);
+
+std::string idJson(int i) {
+  return R"({"container_id":{"value":"b)" + std::to_string(i) + R"("}})";
+}
+
+void runBerth(benchmark::State& state, bool to_exit) {
+  if (::geteuid() != 0) return state.SkipWithError("needs root");
+  Agent& a = agent();
+  if (!a.client) return state.SkipWithError("the agent did not start");
+  Samples samples;
+  static int next = 0;
+  for (auto _ : state) {
+    const int i = next++;
+    const auto start = Clock::now();
+    const int launched =
+        a.call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"b)" +
+               std::to_string(i) + R"("},"command":{"shell":false,"value":"/bin/true"}}})");
+    if (to_exit) a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + idJson(i) + "}");
+    const auto elapsed = Clock::now() - start;
+    if (launched != 200) return state.SkipWithError("launch failed");
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.add(elapsed);
+    if (!to_exit) a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + idJson(i) + "}");
+    a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + idJson(i) + "}");
+  }
+  samples.report(state);
+}
+
+void BM_BerthLaunchRunning(benchmark::State& state) {
+  runBerth(state, false);
+}
+BENCHMARK(BM_BerthLaunchRunning)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_BerthLaunchToExit(benchmark::State& state) {
+  runBerth(state, true);
+}
+BENCHMARK(BM_BerthLaunchToExit)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Spawns argv and waits; returns the wait status.
+int spawnWait(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+void BM_RawSpawnWait(benchmark::State& state) {
+  Samples samples;
+  for (auto _ : state) {
+    const auto start = Clock::now();
+    spawnWait({"/bin/true"});
+    const auto elapsed = Clock::now() - start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.add(elapsed);
+  }
+  samples.report(state);
+}
+BENCHMARK(BM_RawSpawnWait)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// An OCI bundle whose root filesystem is the host's /usr, read-only, with the isolation
+// Berth's ipc, shm and nnp plugins give a container.
+std::string makeBundle(const testing::TempDir& dir) {
+  const std::string rootfs = dir.file("bundle/rootfs");
+  std::filesystem::create_directories(rootfs + "/usr");
+  for (const char* link : {"bin", "lib", "lib64", "sbin"}) {
+    std::error_code ec;
+    std::filesystem::create_directory_symlink(std::string("usr/") + link, rootfs + "/" + link, ec);
+  }
+  testing::writeFile(dir.file("bundle/config.json"), R"({
+  "ociVersion": "1.0.2",
+  "process": {"args": ["/bin/true"], "cwd": "/", "noNewPrivileges": true,
+              "user": {"uid": 0, "gid": 0}, "env": ["PATH=/usr/bin:/bin"]},
+  "root": {"path": "rootfs", "readonly": false},
+  "mounts": [
+    {"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]},
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+    {"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+     "options": ["nosuid", "nodev", "mode=1777", "size=67108864"]}
+  ],
+  "linux": {"namespaces": [{"type": "mount"}, {"type": "ipc"}]}
+})");
+  return dir.file("bundle");
+}
+
+void BM_CrunRun(benchmark::State& state) {
+  if (::geteuid() != 0) return state.SkipWithError("needs root");
+  if (!testing::haveProgram("crun")) return state.SkipWithError("crun is not installed");
+  // crun 1.8.1 refuses this hybrid cgroup layout unless a tmpfs hides the v2 tree, which
+  // takes a private mount namespace: this benchmark process's own, made once.
+  static const bool hidden = [] {
+    return ::unshare(CLONE_NEWNS) == 0 &&
+           ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+           (!std::filesystem::exists("/sys/fs/cgroup/unified") ||
+            ::mount("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", 0, nullptr) == 0);
+  }();
+  if (!hidden) return state.SkipWithError("cannot hide /sys/fs/cgroup/unified");
+  testing::TempDir dir;
+  const std::string bundle = makeBundle(dir);
+  const std::string root = dir.file("crun-state");
+  Samples samples;
+  int i = 0;
+  for (auto _ : state) {
+    const std::string id = "bench-" + std::to_string(i++);
+    const auto start = Clock::now();
+    const int status = spawnWait({"crun", "--root", root, "run", "--bundle", bundle, id});
+    const auto elapsed = Clock::now() - start;
+    if (status != 0) return state.SkipWithError("crun run failed");
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+    samples.add(elapsed);
+  }
+  samples.report(state);
+}
+BENCHMARK(BM_CrunRun)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace berth
+
+BENCHMARK_MAIN();
