@@ -35,17 +35,17 @@ std::string readFile(const std::string& path) {
 
 }  // namespace
 
-Cgroups::Cgroups(std::string root) {
+Cgroups::Cgroups(std::string root, std::string parent) {
   std::error_code ec;
   if (!root.empty()) {
-    base_ = root + "/berth";
+    base_ = root + "/" + parent;
     v2_ = std::filesystem::exists(root + "/cgroup.controllers", ec);
   } else if (std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers", ec)) {
-    base_ = "/sys/fs/cgroup/berth";
+    base_ = "/sys/fs/cgroup/" + parent;
     v2_ = true;
   } else if (std::filesystem::exists("/sys/fs/cgroup/freezer/freezer.state", ec) ||
              std::filesystem::exists("/sys/fs/cgroup/freezer/cgroup.procs", ec)) {
-    base_ = "/sys/fs/cgroup/freezer/berth";
+    base_ = "/sys/fs/cgroup/freezer/" + parent;
   } else {
     error_ = "neither a cgroup v2 hierarchy nor a cgroup v1 freezer is mounted";
     return;

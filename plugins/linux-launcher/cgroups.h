@@ -16,8 +16,9 @@ namespace linux_launcher {
 
 class Cgroups {
  public:
-  // `root`: the hierarchy to use, empty for auto-detection.
-  explicit Cgroups(std::string root = "");
+  // `root`: the hierarchy to use, empty for auto-detection. `parent`: the cgroup, under
+  // it, that holds this agent's containers; two agents on one host need different ones.
+  explicit Cgroups(std::string root = "", std::string parent = "berth");
 
   // Where container cgroups live, e.g. /sys/fs/cgroup/freezer/berth. Empty if neither a v2
   // hierarchy nor a v1 freezer is mounted; error() says why.

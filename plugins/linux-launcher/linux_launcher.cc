@@ -74,6 +74,7 @@ std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std
   std::string runtime_dir = defaultRuntimeDir();
   std::string supervisor = defaultSupervisor();
   std::string cgroup_root;
+  std::string cgroup_parent = "berth";
   berth::cpp::Plugin probe(host);
   for (const std::string& key : probe.configKeys()) {
     const std::string value = *probe.config(key.c_str());
@@ -83,8 +84,15 @@ std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std
       supervisor = value;
     } else if (key == "cgroup_root") {
       cgroup_root = value;
+    } else if (key == "cgroup_parent") {
+      if (value.empty() || value.find('/') != std::string::npos || value == "." || value == "..") {
+        *error = "cgroup_parent '" + value + "' must be one path component";
+        return nullptr;
+      }
+      cgroup_parent = value;
     } else {
-      *error = "unknown setting '" + key + "' (runtime_dir, supervisor, cgroup_root)";
+      *error =
+          "unknown setting '" + key + "' (runtime_dir, supervisor, cgroup_root, cgroup_parent)";
       return nullptr;
     }
   }
@@ -98,7 +106,8 @@ std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std
     *error = "runtime_dir '" + runtime_dir + "': " + ec.message();
     return nullptr;
   }
-  auto launcher = std::make_unique<LinuxLauncher>(host, runtime_dir, supervisor, cgroup_root);
+  auto launcher =
+      std::make_unique<LinuxLauncher>(host, runtime_dir, supervisor, cgroup_root, cgroup_parent);
   if (launcher->cgroups_.base().empty()) {
     *error = "cannot track container processes: " + launcher->cgroups_.error();
     return nullptr;
@@ -107,11 +116,12 @@ std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std
 }
 
 LinuxLauncher::LinuxLauncher(const berth_host* host, std::string runtime_dir,
-                             std::string supervisor, std::string cgroup_root)
+                             std::string supervisor, std::string cgroup_root,
+                             std::string cgroup_parent)
     : LauncherPlugin(host),
       runtime_dir_(std::move(runtime_dir)),
       supervisor_(std::move(supervisor)),
-      cgroups_(std::move(cgroup_root)) {}
+      cgroups_(std::move(cgroup_root), std::move(cgroup_parent)) {}
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;

@@ -7,6 +7,9 @@
 //                (default /var/run/berth/linux-launcher; $TMPDIR/berth/... when not root)
 //   supervisor   path of berth-supervisor (default: beside this plugin's .so)
 //   cgroup_root  cgroup hierarchy to use (default: detected)
+//   cgroup_parent  the cgroup holding this agent's containers (default "berth"); every
+//                agent on a host needs its own, or each takes the other's containers for
+//                orphans at recovery
 #pragma once
 
 #include <atomic>
@@ -27,7 +30,7 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
  public:
   static std::unique_ptr<LinuxLauncher> create(const berth_host* host, std::string* error);
   LinuxLauncher(const berth_host* host, std::string runtime_dir, std::string supervisor,
-                std::string cgroup_root);
+                std::string cgroup_root, std::string cgroup_parent);
   ~LinuxLauncher() override;
 
   void recover(berth::cpp::Operation op, berth_bytes request) override;

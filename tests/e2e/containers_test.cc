@@ -29,8 +29,12 @@ class ContainersTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root: the linux launcher uses cgroups";
-    testing::writeFile(dir_.file("plugins.json"), R"({"linux-launcher": {"runtime_dir": ")" +
-                                                      dir_.file("launcher") + R"("}})");
+    // Its own cgroup parent, so that tests running at once do not take each other's
+    // containers for orphans.
+    cgroup_parent_ = "berth-test-" + std::to_string(::getpid());
+    testing::writeFile(dir_.file("plugins.json"),
+                       R"({"linux-launcher": {"runtime_dir": ")" + dir_.file("launcher") +
+                           R"(", "cgroup_parent": ")" + cgroup_parent_ + R"("}})");
   }
 
   void TearDown() override {
@@ -43,7 +47,11 @@ class ContainersTest : public ::testing::Test {
       agent_->signal(SIGTERM);
       agent_->wait(10s);
     }
+    std::error_code ec;
+    std::filesystem::remove(cgroupDir(), ec);
   }
+
+  std::string cgroupDir() const { return "/sys/fs/cgroup/freezer/" + cgroup_parent_; }
 
   void startAgent() {
     agent_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
@@ -88,6 +96,7 @@ class ContainersTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::string cgroup_parent_;
   std::unique_ptr<BackgroundProcess> agent_;
   std::string url_;
 };
@@ -185,10 +194,10 @@ TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
   EXPECT_NE(agent_->output().find("Destroying container 'orphan', which no checkpoint knows"),
             std::string::npos)
       << agent_->output();
-  for (int i = 0; i < 200 && std::filesystem::exists("/sys/fs/cgroup/freezer/berth/orphan"); ++i) {
+  for (int i = 0; i < 200 && std::filesystem::exists(cgroupDir() + "/orphan"); ++i) {
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/freezer/berth/orphan"))
+  EXPECT_FALSE(std::filesystem::exists(cgroupDir() + "/orphan"))
       << "the orphan's processes and cgroup are gone";
 
   EXPECT_EQ(
@@ -253,6 +262,7 @@ TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
     request.headers.set("Content-Type", "application/json");
     request.body = json;
     auto response = (*client)->send(request);
+    if (response && response->status >= 300) ADD_FAILURE() << json << " -> " << response->body;
     return response ? response->status : -1;
   };
   const auto cycle = [&](int i) {
@@ -279,7 +289,7 @@ TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
   EXPECT_EQ(after.zombie_children, 0u) << "unreaped supervisors";
   EXPECT_EQ(countLines("/proc/self/mountinfo"), mounts_before) << "mounts leaked";
   size_t cgroups = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/sys/fs/cgroup/freezer/berth")) {
+  for (const auto& entry : std::filesystem::directory_iterator(cgroupDir())) {
     if (entry.is_directory()) ++cgroups;
   }
   EXPECT_EQ(cgroups, 0u) << "container cgroups leaked";

@@ -79,18 +79,22 @@ TEST(ValidatorTest, JsonReport) {
 TEST(ValidatorTest, ROOT_EveryInTreePluginPasses) {
   if (::geteuid() != 0) GTEST_SKIP() << "the shipped plugins need root (cgroups, namespaces)";
   testing::TempDir dir;
+  const std::string parent = "berth-validator-" + std::to_string(::getpid());
   int checked = 0;
   for (const auto& file : std::filesystem::directory_iterator(BERTH_PLUGINS_DIR)) {
     if (file.path().extension() != ".so") continue;
     std::vector<std::string> argv = {BERTH_PLUGIN_CHECK, file.path().string()};
     if (file.path().filename() == "berth-linux-launcher.so") {
-      argv.insert(argv.end(), {"--config", "runtime_dir=" + dir.file("launcher")});
+      argv.insert(argv.end(), {"--config", "runtime_dir=" + dir.file("launcher"), "--config",
+                               "cgroup_parent=" + parent});
     }
     auto result = runProcess(argv, "", std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, 0) << file.path() << "\n" << result.out << result.err;
     ++checked;
   }
   EXPECT_GE(checked, 1);
+  std::error_code ec;
+  std::filesystem::remove("/sys/fs/cgroup/freezer/" + parent, ec);
 }
 
 TEST(ValidatorTest, BadUsage) {

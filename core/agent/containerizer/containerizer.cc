@@ -27,6 +27,7 @@ struct Containerizer::Container {
   std::vector<std::function<void(std::optional<Termination>)>> waiters;
   std::optional<Termination> termination;
   std::string destroy_reason;
+  std::optional<Termination> exited_early;  // the exit, when it beat start()'s answer
 
   const std::string& id() const { return state.config().container_id(); }
 };
@@ -206,7 +207,16 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   PluginInstance& launcher = *plugins_.launcher;
   call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
-         if (outcome.status != BERTH_OK) return failLaunch(c, outcome.message);
+         std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
+         if (outcome.status != BERTH_OK) {
+           if (!exited) return failLaunch(c, outcome.message);
+           // Exec failed and the process is already gone: report the exec error.
+           LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << outcome.message;
+           c->destroy_reason = outcome.message;
+           std::exchange(c->launched, nullptr)(Error(ErrorCode::kInvalidArgument, outcome.message));
+           c->phase = Container::Phase::kDestroying;
+           return onExit(c, std::move(*exited));
+         }
          if (c->phase != Container::Phase::kStarting) return;  // destroyed meanwhile
          c->phase = Container::Phase::kRunning;
          for (PluginInstance* isolator : plugins_.isolators) {
@@ -226,6 +236,7 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
                 });
          }
          if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
+         if (exited) onExit(c, std::move(*exited));
        });
 }
 
@@ -251,26 +262,37 @@ void Containerizer::watchTermination(std::shared_ptr<Container> c) {
          } else {
            termination.message = "the launcher could not wait: " + outcome.message;
          }
-         if (!c->destroy_reason.empty()) termination.message = c->destroy_reason;
-         if (c->launched) {
-           std::exchange(c->launched, nullptr)(
-               Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
+         // A quick command can exit before the answer to start() is processed; the exit
+         // is then handled once start() has answered, so that the launch reports what
+         // really happened (started, or why exec failed).
+         if (c->phase == Container::Phase::kStarting) {
+           c->exited_early = std::move(termination);
+           return;
          }
-         // The first process is gone; whatever it left behind goes too, and with it what
-         // the launcher used to track the container.
-         berth::v1::DestroyRequest destroy;
-         destroy.set_container_id(c->id());
-         destroy.set_signal(SIGKILL);
-         destroy.set_grace_period_ns(0);
-         call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-              destroy.SerializeAsString(), true,
-              [this, c, termination = std::move(termination)](OperationOutcome o) mutable {
-                if (o.status != BERTH_OK) {
-                  LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
-                             << "' failed: " << o.message;
-                }
-                cleanupNext(c, c->prepared, std::move(termination));
-              });
+         onExit(c, std::move(termination));
+       });
+}
+
+void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination) {
+  if (!c->destroy_reason.empty()) termination.message = c->destroy_reason;
+  if (c->launched) {
+    std::exchange(c->launched, nullptr)(
+        Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
+  }
+  // The first process is gone; whatever it left behind goes too, and with it what the
+  // launcher used to track the container.
+  berth::v1::DestroyRequest destroy;
+  destroy.set_container_id(c->id());
+  destroy.set_signal(SIGKILL);
+  destroy.set_grace_period_ns(0);
+  call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
+       destroy.SerializeAsString(), true,
+       [this, c, termination = std::move(termination)](OperationOutcome o) mutable {
+         if (o.status != BERTH_OK) {
+           LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
+                      << "' failed: " << o.message;
+         }
+         cleanupNext(c, c->prepared, std::move(termination));
        });
 }
 

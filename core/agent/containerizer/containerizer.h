@@ -90,6 +90,7 @@ class Containerizer {
   void isolateNext(std::shared_ptr<Container> c, size_t index);
   void startProcess(std::shared_ptr<Container> c);
   void watchTermination(std::shared_ptr<Container> c);
+  void onExit(std::shared_ptr<Container> c, Termination termination);
   void failLaunch(std::shared_ptr<Container> c, const std::string& why);
   void destroy(std::shared_ptr<Container> c, int signal, std::chrono::nanoseconds grace,
                std::string reason);

@@ -44,13 +44,20 @@ class LinuxLauncherTest : public ::testing::Test {
     for (const std::string& id : launched_)
       destroy(id, SIGKILL, 0ms);
     host_.reset();
+    std::error_code ec;
+    std::filesystem::remove("/sys/fs/cgroup/freezer/" + cgroupParent(), ec);
   }
+
+  // Its own cgroup parent: tests running at once must not share one.
+  static std::string cgroupParent() { return "berth-test-" + std::to_string(::getpid()); }
 
   void makeHost() {
     host_ = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
     ASSERT_TRUE(host_->add(std::string(BERTH_PLUGINS_DIR) + "/berth-linux-launcher.so"));
-    auto created = host_->instantiate("linux-launcher", {{"runtime_dir", dir_.file("runtime")}},
-                                      BERTH_KIND_LAUNCHER);
+    auto created = host_->instantiate(
+        "linux-launcher",
+        {{"runtime_dir", dir_.file("runtime")}, {"cgroup_parent", cgroupParent()}},
+        BERTH_KIND_LAUNCHER);
     ASSERT_TRUE(created) << created.error().message();
     launcher_ = *created;
   }
