@@ -55,6 +55,9 @@ po::options_description describe(AgentFlags& flags) {
       "the resource estimator plugin (default: none)");
   add("plugin_config", po::value(&flags.plugin_config),
       "JSON file with one object of settings per plugin");
+  add("recover", po::value(&flags.recover)->default_value(flags.recover),
+      "after a restart: reconnect (keep running containers) or cleanup (destroy them all, "
+      "then exit)");
   add("plugin_timeouts", po::value(&flags.plugin_timeouts),
       "plugin operation deadlines: DURATION, PLUGIN=DURATION, HOOK=DURATION or "
       "PLUGIN.HOOK=DURATION, comma-separated (default 30secs)");
@@ -71,6 +74,7 @@ std::vector<std::pair<std::string, std::string>> AgentFlags::all() const {
           {"plugin_timeouts", plugin_timeouts},
           {"plugins_dir", plugins_dir},
           {"port", std::to_string(port)},
+          {"recover", recover},
           {"resource_estimator", resource_estimator},
           {"runtime_dir", runtime_dir},
           {"work_dir", work_dir}};
@@ -111,6 +115,10 @@ Result<AgentFlags> AgentFlags::parse(const std::vector<std::string>& args, const
 
   if (flags.work_dir.empty()) {
     return Error(ErrorCode::kInvalidArgument, "--work_dir is required (or BERTH_AGENT_WORK_DIR)");
+  }
+  if (flags.recover != "reconnect" && flags.recover != "cleanup") {
+    return Error(ErrorCode::kInvalidArgument,
+                 "--recover must be reconnect or cleanup, got '" + flags.recover + "'");
   }
   if (flags.runtime_dir.empty()) flags.runtime_dir = defaultRuntimeDir();
   if (flags.plugins_dir.empty()) flags.plugins_dir = defaultPluginsDir();

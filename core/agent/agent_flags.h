@@ -27,6 +27,9 @@ struct AgentFlags {
   std::string resource_estimator;  // the resource estimator plugin, if any
   std::string plugin_config;       // path of a JSON file with one object per plugin
   std::string plugin_timeouts;     // operation deadlines, e.g. "30secs,prepare=10secs"
+  // After a restart: "reconnect" to the containers still running, or "cleanup": destroy
+  // them all and exit (for incompatible upgrades), as Mesos's --recover.
+  std::string recover = "reconnect";
 
   // Every flag with its effective value, in a stable order: what GET_FLAGS reports.
   std::vector<std::pair<std::string, std::string>> all() const;

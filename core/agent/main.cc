@@ -93,6 +93,14 @@ int main(int argc, char** argv) {
   std::atomic<bool> shutting_down{false};
   const auto recovered_callback = [&](berth::Status recovered) {
     if (shutting_down) return;  // operations cut short by the shutdown itself
+    if (recovered && containerizer && flags->recover == "cleanup") {
+      // Mesos's --recover=cleanup: end what the previous agent left running, then exit.
+      containerizer->destroyAll([&](size_t count) {
+        LOG(INFO) << "Destroyed " << count << " containers; exiting as --recover=cleanup asks";
+        kill(getpid(), SIGTERM);
+      });
+      return;
+    }
     if (recovered) {
       LOG(INFO) << "Plugins recovered";
       api.markRecovered();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -207,6 +208,48 @@ TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
   const int killed = waitStatus("runner");
   EXPECT_TRUE(WIFSIGNALED(killed));
   EXPECT_EQ(WTERMSIG(killed), SIGKILL);
+}
+
+TEST_F(ContainersTest, ROOT_ConcurrentLaunchesAllRunAndEnd) {
+  startAgent();
+  constexpr int kContainers = 16;
+  std::vector<std::thread> launchers;
+  std::atomic<int> launched{0};
+  for (int i = 0; i < kContainers; ++i) {
+    launchers.emplace_back([&, i] {
+      if (launch("c" + std::to_string(i), "exit " + std::to_string(i)).status == 200) ++launched;
+    });
+  }
+  for (auto& t : launchers)
+    t.join();
+  EXPECT_EQ(launched, kContainers);
+  for (int i = 0; i < kContainers; ++i) {
+    const int status = waitStatus("c" + std::to_string(i));
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), i) << "container c" << i;
+  }
+}
+
+TEST_F(ContainersTest, ROOT_RecoverCleanupDestroysEverythingAndExits) {
+  startAgent();
+  ASSERT_EQ(launch("runner", "sleep 1000").status, 200);
+  agent_->signal(SIGKILL);
+  ASSERT_EQ(agent_->wait(10s), -SIGKILL);
+
+  BackgroundProcess cleanup({kAgent, "--work_dir=" + dir_.file("work"),
+                             "--runtime_dir=" + dir_.file("run"), "--port=0",
+                             "--launcher=linux-launcher", "--recover=cleanup",
+                             "--plugin_config=" + dir_.file("plugins.json")});
+  EXPECT_EQ(cleanup.wait(20s), 0) << cleanup.output();
+  EXPECT_NE(cleanup.output().find("Destroyed 1 containers; exiting as --recover=cleanup asks"),
+            std::string::npos)
+      << cleanup.output();
+  size_t cgroups = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(cgroupDir())) {
+    if (entry.is_directory()) ++cgroups;
+  }
+  EXPECT_EQ(cgroups, 0u) << "the container's processes and cgroup are gone";
+  agent_.reset();
 }
 
 // Numbers read from /proc for the leak test.

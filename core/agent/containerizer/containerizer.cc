@@ -430,6 +430,24 @@ void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>
   });
 }
 
+void Containerizer::destroyAll(std::function<void(size_t)> done) {
+  queue_->post([this, done = std::move(done)]() mutable {
+    std::vector<std::shared_ptr<Container>> running;
+    for (auto& [id, c] : containers_) {
+      if (c->phase != Container::Phase::kTerminated) running.push_back(c);
+    }
+    if (running.empty()) return done(0);
+    auto left = std::make_shared<size_t>(running.size());
+    const size_t count = running.size();
+    for (auto& c : running) {
+      c->waiters.push_back([left, count, done](std::optional<Termination>) mutable {
+        if (--*left == 0) done(count);
+      });
+      destroy(c, SIGKILL, 0ns, "destroyed by --recover=cleanup");
+    }
+  });
+}
+
 // --- Recovery -------------------------------------------------------------------------
 
 void Containerizer::recover(std::function<void(Status)> done) {

@@ -79,6 +79,9 @@ class Containerizer {
 
   void containers(std::function<void(std::vector<ContainerSnapshot>)> done);
 
+  // Destroys every container still running; `done` gets how many, once all have ended.
+  void destroyAll(std::function<void(size_t)> done);
+
   // Errors met while reading checkpoints during recover(), one per file.
   const std::vector<std::string>& recoveryErrors() const { return recovery_errors_; }
 

@@ -39,6 +39,10 @@ TEST(AgentFlagsTest, ErrorsNameTheFlag) {
   EXPECT_NE(bad_port.error().message().find("--port"), std::string::npos)
       << bad_port.error().message();
 
+  auto bad_recover = AgentFlags::parse({"--work_dir=/w", "--recover=later"}, Environment({}));
+  ASSERT_FALSE(bad_recover);
+  EXPECT_EQ(bad_recover.error().message(), "--recover must be reconnect or cleanup, got 'later'");
+
   auto bad_env =
       AgentFlags::parse({"--work_dir=/w"},
                         Environment(std::map<std::string, std::string>{{"BERTH_AGENT_PROT", "1"}}));
@@ -58,7 +62,7 @@ TEST(AgentFlagsTest, AllListsEveryFlag) {
     values[name] = value;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"ip", "isolation", "launcher", "plugin_config",
-                                             "plugin_timeouts", "plugins_dir", "port",
+                                             "plugin_timeouts", "plugins_dir", "port", "recover",
                                              "resource_estimator", "runtime_dir", "work_dir"}));
   EXPECT_EQ(values["isolation"], "ipc,shm");
   EXPECT_EQ(values["plugins_dir"], "/p");
