@@ -65,16 +65,22 @@ class ContainersTest : public ::testing::Test {
     url_ = match[1];
   }
 
-  net::Response call(const std::string& json) {
-    auto client = net::HttpClient::connect(url_, {.timeout = 30s});
-    EXPECT_TRUE(client) << client.error().message();
-    if (!client) return {};
+  // One call on `client`, or on a connection of its own (thread-safe) when null.
+  net::Response call(const std::string& json, net::HttpClient* client = nullptr) {
+    std::unique_ptr<net::HttpClient> own;
+    if (client == nullptr) {
+      auto connected = net::HttpClient::connect(url_, {.timeout = 30s});
+      EXPECT_TRUE(connected) << connected.error().message();
+      if (!connected) return {};
+      own = std::move(*connected);
+      client = own.get();
+    }
     net::Request request;
     request.method = "POST";
     request.target = "/api/v1";
     request.headers.set("Content-Type", "application/json");
     request.body = json;
-    auto response = (*client)->send(request);
+    auto response = client->send(request);
     EXPECT_TRUE(response) << response.error().message();
     return response ? *response : net::Response{};
   }
@@ -296,17 +302,13 @@ size_t countLines(const std::string& path) {
 
 TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
   startAgent();
+  // One keep-alive connection for all 1,050 cycles.
   auto client = net::HttpClient::connect(url_, {.timeout = 30s});
   ASSERT_TRUE(client);
   const auto send = [&](const std::string& json) {
-    net::Request request;
-    request.method = "POST";
-    request.target = "/api/v1";
-    request.headers.set("Content-Type", "application/json");
-    request.body = json;
-    auto response = (*client)->send(request);
-    if (response && response->status >= 300) ADD_FAILURE() << json << " -> " << response->body;
-    return response ? response->status : -1;
+    const net::Response response = call(json, client->get());
+    if (response.status >= 300) ADD_FAILURE() << json << " -> " << response.body;
+    return response.status;
   };
   const auto cycle = [&](int i) {
     const std::string id = "leak-" + std::to_string(i);

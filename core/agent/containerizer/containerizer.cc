@@ -54,6 +54,15 @@ Status validateId(const std::string& id) {
   return okStatus();
 }
 
+// The launcher's request to end every process of `id`.
+std::string destroyRequest(const std::string& id, int signal, std::chrono::nanoseconds grace) {
+  berth::v1::DestroyRequest request;
+  request.set_container_id(id);
+  request.set_signal(signal);
+  request.set_grace_period_ns(static_cast<uint64_t>(grace.count()));
+  return request.SerializeAsString();
+}
+
 // CPU time and RSS of a process, from /proc/<pid>/stat.
 void addProcessUsage(int pid, ContainerSnapshot& snapshot) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -281,12 +290,8 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
   }
   // The first process is gone; whatever it left behind goes too, and with it what the
   // launcher used to track the container.
-  berth::v1::DestroyRequest destroy;
-  destroy.set_container_id(c->id());
-  destroy.set_signal(SIGKILL);
-  destroy.set_grace_period_ns(0);
   call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-       destroy.SerializeAsString(), true,
+       destroyRequest(c->id(), SIGKILL, 0ns), true,
        [this, c, termination = std::move(termination)](OperationOutcome o) mutable {
          if (o.status != BERTH_OK) {
            LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
@@ -309,14 +314,9 @@ void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
     termination.message = c->destroy_reason;
     return cleanupNext(c, c->prepared, std::move(termination));
   }
-  berth::v1::DestroyRequest request;
-  request.set_container_id(c->id());
-  request.set_signal(signal);
-  request.set_grace_period_ns(static_cast<uint64_t>(grace.count()));
-  PluginInstance& launcher = *plugins_.launcher;
   // The termination arrives through the pending wait.
-  call(launcher, "destroy", launcher.launcher()->destroy, c->id(), request.SerializeAsString(),
-       true, [c](OperationOutcome outcome) {
+  call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
+       destroyRequest(c->id(), signal, grace), true, [c](OperationOutcome outcome) {
          if (outcome.status != BERTH_OK) {
            LOG(ERROR) << "Destroying container '" << c->id() << "' failed: " << outcome.message;
          }
@@ -501,13 +501,8 @@ void Containerizer::recover(std::function<void(Status)> done) {
       if (*failure) return done(**failure);
       for (const std::string& orphan : *orphans) {
         LOG(WARNING) << "Destroying container '" << orphan << "', which no checkpoint knows";
-        berth::v1::DestroyRequest destroy;
-        destroy.set_container_id(orphan);
-        destroy.set_signal(SIGKILL);
-        destroy.set_grace_period_ns(0);
-        PluginInstance& launcher = *plugins_.launcher;
-        call(launcher, "destroy", launcher.launcher()->destroy, orphan, destroy.SerializeAsString(),
-             true, [orphan](OperationOutcome o) {
+        call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, orphan,
+             destroyRequest(orphan, SIGKILL, 0ns), true, [orphan](OperationOutcome o) {
                if (o.status != BERTH_OK) {
                  LOG(ERROR) << "Destroying orphan container '" << orphan
                             << "' failed: " << o.message;
