@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
 
   // Block the stop signals before any thread starts, so that every thread inherits the
   // mask and only sigwait() below receives them.
+  // A parent may have set them to "ignore" (shells do for background jobs), and an
+  // ignored signal is discarded even while blocked: restore the defaults first.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

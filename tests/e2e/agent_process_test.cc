@@ -71,6 +71,18 @@ TEST(AgentProcessTest, BadTlsSettingStopsItWithOneLineNamingTheVariable) {
                             dir.file("missing.pem") + "': No such file or directory\n");
 }
 
+TEST(AgentProcessTest, StopsOnSigintEvenWhenStartedWithSigintIgnored) {
+  // Shells start background jobs with SIGINT ignored; the agent must still stop on it.
+  testing::TempDir dir;
+  BackgroundProcess agent(
+      {"/bin/sh", "-c",
+       "trap '' INT; exec " + kAgent + " --port=0 --work_dir=" + dir.file("work")});
+  startedUrl(agent);
+  agent.signal(SIGINT);
+  EXPECT_EQ(agent.wait(10s), 0) << agent.output();
+  EXPECT_NE(agent.output().find("Received Interrupt; shutting down"), std::string::npos);
+}
+
 TEST(AgentProcessTest, PortInUseIsReported) {
   testing::TempDir dir;
   BackgroundProcess first({kAgent, "--work_dir=" + dir.file("a"), "--port=0"});
