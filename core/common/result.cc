@@ -5,32 +5,6 @@
 
 namespace berth {
 
-std::string_view errorCodeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return "invalid argument";
-    case ErrorCode::kNotFound:
-      return "not found";
-    case ErrorCode::kAlreadyExists:
-      return "already exists";
-    case ErrorCode::kFailedPrecondition:
-      return "failed precondition";
-    case ErrorCode::kPermissionDenied:
-      return "permission denied";
-    case ErrorCode::kUnavailable:
-      return "unavailable";
-    case ErrorCode::kTimeout:
-      return "timeout";
-    case ErrorCode::kCancelled:
-      return "cancelled";
-    case ErrorCode::kIo:
-      return "i/o error";
-    case ErrorCode::kInternal:
-      return "internal error";
-  }
-  return "unknown";
-}
-
 Error errnoError(std::string_view what, int err) {
   ErrorCode code = ErrorCode::kIo;
   switch (err) {

@@ -35,9 +35,6 @@ enum class ErrorCode {
   kInternal,            // a bug or an impossible state elsewhere
 };
 
-// Short lower-case name of a code, e.g. "invalid argument".
-std::string_view errorCodeName(ErrorCode code);
-
 class Error {
  public:
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -39,8 +39,6 @@ class TaskQueue {
     wake_.notify_one();
   }
 
-  bool onQueueThread() const { return std::this_thread::get_id() == thread_.get_id(); }
-
  private:
   void run() {
     std::unique_lock lock(mutex_);
