@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <sstream>
@@ -64,20 +65,53 @@ po::options_description describe(AgentFlags& flags) {
   return options;
 }
 
+// Reads "--name", "--no-name" or "--name=value" as a plugin's flag.
+Result<PluginFlagValue> pluginFlag(const std::string& token, std::string origin) {
+  if (!token.starts_with("--") || token.size() == 2) {
+    return Error(ErrorCode::kInvalidArgument, "'" + token + "' is not a flag (--name=value)");
+  }
+  PluginFlagValue flag;
+  flag.origin = std::move(origin);
+  const size_t equals = token.find('=');
+  flag.name = token.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
+  if (equals != std::string::npos) {
+    flag.value = token.substr(equals + 1);
+  } else {
+    flag.bare = true;
+    flag.value = "true";
+    if (flag.name.starts_with("no-")) {
+      flag.name = flag.name.substr(3);
+      flag.value = "false";
+    }
+  }
+  return flag;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> AgentFlags::all() const {
-  return {{"ip", ip},
-          {"isolation", isolation},
-          {"launcher", launcher},
-          {"plugin_config", plugin_config},
-          {"plugin_timeouts", plugin_timeouts},
-          {"plugins_dir", plugins_dir},
-          {"port", std::to_string(port)},
-          {"recover", recover},
-          {"resource_estimator", resource_estimator},
-          {"runtime_dir", runtime_dir},
-          {"work_dir", work_dir}};
+  std::vector<std::pair<std::string, std::string>> flags = {
+      {"ip", ip},
+      {"isolation", isolation},
+      {"launcher", launcher},
+      {"plugin_config", plugin_config},
+      {"plugin_timeouts", plugin_timeouts},
+      {"plugins_dir", plugins_dir},
+      {"port", std::to_string(port)},
+      {"recover", recover},
+      {"resource_estimator", resource_estimator},
+      {"runtime_dir", runtime_dir},
+      {"work_dir", work_dir}};
+  for (const PluginFlagValue& flag : plugin_flags)
+    flags.emplace_back(flag.name, flag.value);
+  std::sort(flags.begin(), flags.end());
+  return flags;
+}
+
+bool AgentFlags::isOwnFlag(const std::string& name) {
+  AgentFlags defaults;
+  return describe(defaults).find_nothrow(name, false) != nullptr || name == "help" ||
+         name == "version";
 }
 
 std::string AgentFlags::usage() {
@@ -94,7 +128,14 @@ Result<AgentFlags> AgentFlags::parse(const std::vector<std::string>& args, const
   po::options_description options = describe(flags);
   po::variables_map values;
   try {
-    po::store(po::command_line_parser(args).options(options).run(), values);
+    const auto parsed = po::command_line_parser(args).options(options).allow_unregistered().run();
+    po::store(parsed, values);
+    for (const std::string& token :
+         po::collect_unrecognized(parsed.options, po::include_positional)) {
+      auto flag = pluginFlag(token, token);
+      if (!flag) return flag.error();
+      flags.plugin_flags.push_back(std::move(*flag));
+    }
 
     // Environment variables fill in what the command line left unset.
     std::vector<std::string> env_args;
@@ -102,10 +143,16 @@ Result<AgentFlags> AgentFlags::parse(const std::vector<std::string>& args, const
       std::string flag = name.substr(std::string(kEnvPrefix).size());
       for (char& c : flag)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (options.find_nothrow(flag, false) == nullptr) {
-        return Error(ErrorCode::kInvalidArgument, name + ": no agent flag named '" + flag + "'");
+      if (options.find_nothrow(flag, false) != nullptr) {
+        env_args.push_back("--" + flag + "=" + *env.get(name));
+        continue;
       }
-      env_args.push_back("--" + flag + "=" + *env.get(name));
+      const bool given = std::any_of(flags.plugin_flags.begin(), flags.plugin_flags.end(),
+                                     [&](const PluginFlagValue& f) { return f.name == flag; });
+      if (given) continue;
+      auto plugin_flag = pluginFlag("--" + flag + "=" + *env.get(name), name);
+      if (!plugin_flag) return plugin_flag.error();
+      flags.plugin_flags.push_back(std::move(*plugin_flag));
     }
     po::store(po::command_line_parser(env_args).options(options).run(), values);
     po::notify(values);

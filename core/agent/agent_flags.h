@@ -14,6 +14,15 @@
 
 namespace berth::agent {
 
+// A flag that is not the agent's own: it belongs to the plugins that declare it (see
+// loadPlugins() in plugin_setup.h), which decide whether it exists and what type it has.
+struct PluginFlagValue {
+  std::string name;    // without "--", and without "no-" for a negated boolean
+  std::string value;   // "true" for a bare --name, "false" for --no-name
+  bool bare = false;   // given without "=value" (only booleans may be)
+  std::string origin;  // how the operator wrote it: "--name=value" or "BERTH_AGENT_NAME"
+};
+
 struct AgentFlags {
   std::string ip = "127.0.0.1";  // address the agent API listens on
   uint16_t port = 5051;
@@ -31,12 +40,20 @@ struct AgentFlags {
   // them all and exit (for incompatible upgrades), as Mesos's --recover.
   std::string recover = "reconnect";
 
+  // The flags the plugins declare, such as Mesos's --default_container_shm_size, in the
+  // order given; the command line wins over the environment.
+  std::vector<PluginFlagValue> plugin_flags;
+
   // Every flag with its effective value, in a stable order: what GET_FLAGS reports.
   std::vector<std::pair<std::string, std::string>> all() const;
 
   // Parses argv (without argv[0]) and the environment. Fails with a message naming the
-  // flag: unknown flags, bad values, a missing --work_dir.
+  // flag: bad values, a missing --work_dir, an argument that is not a flag. Flags that are
+  // not the agent's own go to plugin_flags, for loadPlugins() to accept or refuse.
   static Result<AgentFlags> parse(const std::vector<std::string>& args, const Environment& env);
+
+  // Whether `name` is one of the agent's own flags (which no plugin may declare).
+  static bool isOwnFlag(const std::string& name);
 
   // The --help text.
   static std::string usage();

@@ -12,6 +12,7 @@ const berth_plugin_descriptor kDescriptor = {
     "runs containers in Linux namespaces and cgroups under a supervisor process",
     nullptr,
     BERTH_KIND_LAUNCHER,
+    nullptr,  // flags
 };
 
 }  // namespace

@@ -281,7 +281,31 @@ CheckResult checkEntry(const Options& options) {
   if (d->version == nullptr || d->description == nullptr) {
     return fail("descriptor lacks version or description");
   }
-  return pass(name + " " + d->version + ", built with SDK 1." + std::to_string(entry->sdk_minor));
+  size_t flag_count = 0;
+  if (d->struct_size >= offsetof(berth_plugin_descriptor, flags) + sizeof(d->flags) &&
+      d->flags != nullptr) {
+    std::set<std::string> seen;
+    for (const berth_flag* const* it = d->flags; *it != nullptr; ++it, ++flag_count) {
+      const berth_flag& flag = **it;
+      const std::string flag_name = flag.name == nullptr ? "" : flag.name;
+      if (flag.struct_size < offsetof(berth_flag, help) + sizeof(flag.help)) {
+        return fail("flag " + std::to_string(flag_count) + " is truncated");
+      }
+      if (flag_name.empty() || flag_name.size() > 64 ||
+          !std::all_of(flag_name.begin(), flag_name.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+          })) {
+        return fail("flag name '" + flag_name + "' is not 1 to 64 of [a-z0-9_]");
+      }
+      if (flag.type != BERTH_FLAG_STRING && flag.type != BERTH_FLAG_BOOL) {
+        return fail("flag --" + flag_name + " has an unknown type");
+      }
+      if (flag.help == nullptr) return fail("flag --" + flag_name + " has no help text");
+      if (!seen.insert(flag_name).second) return fail("flag --" + flag_name + " is declared twice");
+    }
+  }
+  return pass(name + " " + d->version + ", built with SDK 1." + std::to_string(entry->sdk_minor) +
+              (flag_count == 0 ? "" : ", " + std::to_string(flag_count) + " flags"));
 }
 
 CheckResult negotiate(const Options& options, uint32_t min, uint32_t max, bool must_accept) {

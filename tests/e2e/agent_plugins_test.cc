@@ -138,12 +138,48 @@ TEST_F(AgentPluginsTest, StartUpRefusalsNameTheCulprit) {
        "berth-agent: --plugin_timeouts: 'prepare=soon': expected a duration"},
       {{"--isolation=probe", "--plugin_config=/nonexistent.json"},
        "berth-agent: --plugin_config: cannot read '/nonexistent.json'"},
+      {{"--isolaton=probe"},
+       "berth-agent: --isolaton=probe: no agent flag named 'isolaton', and no plugin in "
+       "--plugins_dir " +
+           fixtures + " declares it"},
+      {{"--isolation=probe", "--probe_label"},
+       "berth-agent: --probe_label: --probe_label needs a value (--probe_label=...)"},
+      {{"--isolation=probe", "--probe_strict=maybe"},
+       "--probe_strict=maybe: --probe_strict is a boolean: true or false, not 'maybe'"},
+      {{"--isolation=probe", "--probe_label=a", config(R"({"probe": {"probe_label": "b"}})")},
+       "--probe_label=a and --plugin_config both set 'probe_label' for plugin 'probe'"},
   };
   for (const Case& c : cases) {
     auto result = runProcess(agentArgs(c.args), "", 20s);
     EXPECT_EQ(result.exit_code, 1) << c.error;
     EXPECT_NE(result.err.find(c.error), std::string::npos) << result.err;
   }
+}
+
+// Flags that plugins declare: given on the command line or in the environment, reported by
+// GET_FLAGS; ignored, with a warning, when their plugin is present but not enabled.
+TEST_F(AgentPluginsTest, PluginFlagsReachTheAgentAndAreReported) {
+  BackgroundProcess agent(
+      agentArgs({"--isolation=probe", "--probe_label=blue", "--no-probe_strict"}));
+  const std::string url = urlOf(agent);
+  ASSERT_FALSE(url.empty());
+  auto flags = runProcess({"curl", "-sS", "-X", "POST", "-H", "Content-Type: application/json",
+                           "-d", R"({"type":"GET_FLAGS"})", url + "/api/v1"});
+  EXPECT_NE(flags.out.find(R"({"name":"probe_label","value":"blue"})"), std::string::npos)
+      << flags.out;
+  EXPECT_NE(flags.out.find(R"({"name":"probe_strict","value":"false"})"), std::string::npos)
+      << flags.out;
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait(10s), 0);
+
+  BackgroundProcess ignored(agentArgs({"--isolation=frozen-c", "--probe_label=blue"}));
+  EXPECT_FALSE(urlOf(ignored).empty());
+  EXPECT_NE(ignored.output().find("--probe_label=blue is ignored: plugin 'probe', which declares "
+                                  "it, is not enabled"),
+            std::string::npos)
+      << ignored.output();
+  ignored.signal(SIGTERM);
+  EXPECT_EQ(ignored.wait(10s), 0);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ TEST(ValidatorTest, EachRogueFailsTheRuleItBreaks) {
        "[BERTH_PLUGIN_2]"},
       {"berth-rogue-greedy-minor.so",
        "FAIL  negotiate-own: accepts a range containing its "
-       "own minor [BERTH_PLUGIN_5] (accepted [0, 0] but chose "
+       "own minor [BERTH_PLUGIN_5] (accepted [0, 1] but chose "
        "minor 7)"},
       {"berth-rogue-no-interface.so",
        "FAIL  interfaces: unknown and near-miss interface IDs "

@@ -153,6 +153,13 @@ Result<const PluginInfo*> PluginHost::add(const std::string& path) {
   return info;
 }
 
+std::vector<const PluginInfo*> PluginHost::plugins() const {
+  std::vector<const PluginInfo*> infos;
+  for (const auto& [name, library] : libraries_)
+    infos.push_back(&library->info());
+  return infos;
+}
+
 Result<std::vector<std::string>> PluginHost::resolve(const std::string& value) {
   if (value.ends_with(".so")) {
     auto info = add(value);

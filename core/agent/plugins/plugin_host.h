@@ -78,6 +78,9 @@ class PluginHost {
   // Loads one library by path. Fails as PluginLibrary::load() does, or on a duplicate name.
   Result<const PluginInfo*> add(const std::string& path);
 
+  // Every plugin library loaded so far (by scan() or add()), by name.
+  std::vector<const PluginInfo*> plugins() const;
+
   // The plugins a flag value means, in order: a name, a path to a .so (loaded now), or an
   // alias (every plugin declaring it, by name). Fails naming the value and, when nothing
   // matched, the libraries that could not be loaded.

@@ -21,6 +21,9 @@ namespace {
 // Where the members of SDK 1.0 end; a table smaller than this cannot be a 1.x table.
 constexpr size_t kEntrySize10 = offsetof(berth_plugin_entry, create) + sizeof(void*);
 constexpr size_t kDescriptorSize10 = offsetof(berth_plugin_descriptor, kinds) + sizeof(uint64_t);
+constexpr size_t kDescriptorSize11 =
+    offsetof(berth_plugin_descriptor, flags) + sizeof(berth_plugin_descriptor::flags);
+constexpr size_t kFlagSize11 = offsetof(berth_flag, help) + sizeof(berth_flag::help);
 constexpr uint64_t kKnownKinds =
     BERTH_KIND_ISOLATOR | BERTH_KIND_LAUNCHER | BERTH_KIND_RESOURCE_ESTIMATOR;
 
@@ -128,6 +131,32 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   }
   info.kinds = d->kinds;
   info.sdk_minor = entry.sdk_minor;
+  if (d->struct_size >= kDescriptorSize11 && d->flags != nullptr) {
+    static const std::regex kFlagName("[a-z0-9_]{1,64}");
+    for (const berth_flag* const* it = d->flags; *it != nullptr; ++it) {
+      const berth_flag& flag = **it;
+      const std::string index = "flag " + std::to_string(it - d->flags);
+      if (flag.struct_size < kFlagSize11) {
+        return failure(path, index + " is " + std::to_string(flag.struct_size) +
+                                 " bytes, smaller than any SDK 1.1 berth_flag (" +
+                                 std::to_string(kFlagSize11) + ")");
+      }
+      const std::string flag_name = safeString(flag.name);
+      if (!std::regex_match(flag_name, kFlagName)) {
+        return failure(path, index + " is named '" + flag_name + "', not 1 to 64 of [a-z0-9_]");
+      }
+      if (flag.type != BERTH_FLAG_STRING && flag.type != BERTH_FLAG_BOOL) {
+        return failure(path,
+                       "flag --" + flag_name + " has unknown type " + std::to_string(flag.type));
+      }
+      for (const PluginFlag& earlier : info.flags) {
+        if (earlier.name == flag_name) {
+          return failure(path, "flag --" + flag_name + " is declared twice");
+        }
+      }
+      info.flags.push_back({flag_name, flag.type == BERTH_FLAG_BOOL, safeString(flag.help)});
+    }
+  }
   library->entry_ = &entry;
   return library;
 }

@@ -15,6 +15,13 @@
 
 namespace berth::agent {
 
+// An agent flag a plugin declares (berth_flag).
+struct PluginFlag {
+  std::string name;
+  bool boolean = false;  // BERTH_FLAG_BOOL
+  std::string help;
+};
+
 struct PluginInfo {
   std::string path;
   std::string name;
@@ -24,6 +31,7 @@ struct PluginInfo {
   std::vector<std::string> aliases;
   uint64_t kinds = 0;
   uint32_t sdk_minor = 0;
+  std::vector<PluginFlag> flags;  // SDK 1.1 and newer
 };
 
 class PluginLibrary {
@@ -34,8 +42,8 @@ class PluginLibrary {
 
   // Loads `path` with RTLD_NOW | RTLD_LOCAL and checks its entry and descriptor. Each
   // failure names the file and the reason: missing, not an ELF file, dlopen's error, no
-  // entry symbol (or one of another ABI major, naming both majors), a malformed entry or
-  // descriptor.
+  // entry symbol (or one of another ABI major, naming both majors), a malformed entry,
+  // descriptor or flag declaration.
   static Result<std::unique_ptr<PluginLibrary>> load(const std::string& path);
 
   // Calls deinit() if init() succeeded. The code stays mapped (RTLD_NODELETE): a plugin

@@ -68,6 +68,7 @@ const berth_plugin_descriptor kDescriptor = {
     "sets configured resource limits for every container",
     nullptr,
     BERTH_KIND_ISOLATOR,
+    nullptr,  // flags
 };
 
 }  // namespace

@@ -43,6 +43,33 @@ extern "C" {
 #define BERTH_KIND_LAUNCHER (UINT64_C(1) << 1)
 #define BERTH_KIND_RESOURCE_ESTIMATOR (UINT64_C(1) << 2)
 
+/* How the host parses an agent flag a plugin declares (berth_flag.type). */
+typedef enum berth_flag_type {
+  /* --name=value; the value reaches the plugin as given. */
+  BERTH_FLAG_STRING = 0,
+  /* --name, --no-name or --name=true|false; the value reaches the plugin as "true" or
+   * "false". */
+  BERTH_FLAG_BOOL = 1,
+  BERTH_FLAG_TYPE_GUARD = 0x7fffffff
+} berth_flag_type;
+
+/* [SDK 1.1] An agent flag the plugin reads, such as Mesos's --default_container_shm_size.
+ * Operators set it like the agent's own flags: --name=value on the command line, or
+ * BERTH_AGENT_<NAME> in the environment. The host hands the value to every enabled plugin
+ * that declares the flag, as its configuration key `name` (see host->config_get), so a flag
+ * the operator did not set is simply an absent key. The agent refuses to start on a flag
+ * that no plugin in its plugins directory declares, and warns about (then ignores) the flag
+ * of a plugin that is present but not enabled, as Mesos ignores the flags of isolators it
+ * does not run. Static data, like the descriptor. */
+typedef struct berth_flag {
+  uint32_t struct_size; /* sizeof(berth_flag) as the plugin was built */
+  uint32_t type;        /* berth_flag_type */
+  /* 1 to 64 of [a-z0-9_]; not one of the agent's own flags. Plugins that declare the same
+   * flag must declare the same type; each receives the value. */
+  const char* name;
+  const char* help; /* one line, for the agent's --help */
+} berth_flag;
+
 /* What the plugin is. Static data, readable without calling any function. */
 typedef struct berth_plugin_descriptor {
   uint32_t struct_size; /* sizeof(berth_plugin_descriptor) as the plugin was built */
@@ -57,6 +84,9 @@ typedef struct berth_plugin_descriptor {
    * array, or NULL for none. */
   const char* const* aliases;
   uint64_t kinds; /* BERTH_KIND_* bits */
+  /* [SDK 1.1] The agent flags this plugin reads: a NULL-terminated array, or NULL for none.
+   * A host reads it only when struct_size covers it, so an SDK 1.0 descriptor has none. */
+  const berth_flag* const* flags;
 } berth_plugin_descriptor;
 
 typedef struct berth_plugin_entry {

@@ -11,11 +11,15 @@
  *    before using anything newer.
  *  - Interfaces carry a revision in their ID ("berth.isolator/1"). A released interface
  *    table is frozen; a changed contract gets a new ID.
- * A plugin's own product version (berth_plugin_descriptor.version) is informational. */
+ * A plugin's own product version (berth_plugin_descriptor.version) is informational.
+ *
+ * Minor history:
+ *   1.0  the first release
+ *   1.1  berth_plugin_descriptor.flags: plugins declare the agent flags they read */
 #ifndef BERTH_VERSION_H
 #define BERTH_VERSION_H
 
 #define BERTH_ABI_MAJOR 1
-#define BERTH_ABI_MINOR 0
+#define BERTH_ABI_MINOR 1
 
 #endif /* BERTH_VERSION_H */

@@ -30,9 +30,9 @@ TEST(AgentFlagsTest, ErrorsNameTheFlag) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message(), "--work_dir is required (or BERTH_AGENT_WORK_DIR)");
 
-  auto unknown = AgentFlags::parse({"--work_dir=/w", "--isolaton=ipc"}, Environment({}));
-  ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().message().find("isolaton"), std::string::npos);
+  auto not_a_flag = AgentFlags::parse({"--work_dir=/w", "ipc"}, Environment({}));
+  ASSERT_FALSE(not_a_flag);
+  EXPECT_EQ(not_a_flag.error().message(), "'ipc' is not a flag (--name=value)");
 
   auto bad_port = AgentFlags::parse({"--work_dir=/w", "--port=70000"}, Environment({}));
   ASSERT_FALSE(bad_port);
@@ -42,12 +42,38 @@ TEST(AgentFlagsTest, ErrorsNameTheFlag) {
   auto bad_recover = AgentFlags::parse({"--work_dir=/w", "--recover=later"}, Environment({}));
   ASSERT_FALSE(bad_recover);
   EXPECT_EQ(bad_recover.error().message(), "--recover must be reconnect or cleanup, got 'later'");
+}
 
-  auto bad_env =
-      AgentFlags::parse({"--work_dir=/w"},
-                        Environment(std::map<std::string, std::string>{{"BERTH_AGENT_PROT", "1"}}));
-  ASSERT_FALSE(bad_env);
-  EXPECT_EQ(bad_env.error().message(), "BERTH_AGENT_PROT: no agent flag named 'prot'");
+// Flags that are not the agent's own wait for the plugins to claim them (plugin_setup).
+TEST(AgentFlagsTest, OtherFlagsAreKeptForThePlugins) {
+  auto flags = AgentFlags::parse(
+      {"--work_dir=/w", "--default_container_shm_size=64MB", "--disallow_sharing", "--no-strict",
+       "--empty=x"},
+      Environment(std::map<std::string, std::string>{{"BERTH_AGENT_EFFECTIVE_CAPS", "x"},
+                                                     {"BERTH_AGENT_EMPTY", "from env"}}));
+  ASSERT_TRUE(flags) << flags.error().message();
+  ASSERT_EQ(flags->plugin_flags.size(), 5u);
+  const auto& f = flags->plugin_flags;
+  EXPECT_EQ(f[0].name, "default_container_shm_size");
+  EXPECT_EQ(f[0].value, "64MB");
+  EXPECT_FALSE(f[0].bare);
+  EXPECT_EQ(f[0].origin, "--default_container_shm_size=64MB");
+  EXPECT_EQ(f[1].name, "disallow_sharing");
+  EXPECT_EQ(f[1].value, "true");
+  EXPECT_TRUE(f[1].bare);
+  EXPECT_EQ(f[2].name, "strict");
+  EXPECT_EQ(f[2].value, "false");
+  EXPECT_EQ(f[3].name, "empty");  // the command line wins over BERTH_AGENT_EMPTY
+  EXPECT_EQ(f[3].value, "x");
+  EXPECT_EQ(f[4].name, "effective_caps");
+  EXPECT_EQ(f[4].origin, "BERTH_AGENT_EFFECTIVE_CAPS");
+
+  const auto listed = flags->all();
+  std::map<std::string, std::string> all(listed.begin(), listed.end());
+  EXPECT_EQ(all["default_container_shm_size"], "64MB");
+  EXPECT_EQ(all["strict"], "false");
+  EXPECT_TRUE(AgentFlags::isOwnFlag("work_dir"));
+  EXPECT_FALSE(AgentFlags::isOwnFlag("default_container_shm_size"));
 }
 
 TEST(AgentFlagsTest, AllListsEveryFlag) {

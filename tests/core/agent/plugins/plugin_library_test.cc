@@ -24,7 +24,12 @@ TEST(PluginLibraryTest, ReadsTheDescriptorWithoutInitialising) {
   ASSERT_TRUE(library) << library.error().message();
   const PluginInfo& info = (*library)->info();
   EXPECT_EQ(info.name, "probe");
-  EXPECT_EQ(info.version, "1.0.0");
+  EXPECT_EQ(info.version, "1.1.0");
+  ASSERT_EQ(info.flags.size(), 2u);
+  EXPECT_EQ(info.flags[0].name, "probe_label");
+  EXPECT_FALSE(info.flags[0].boolean);
+  EXPECT_EQ(info.flags[1].name, "probe_strict");
+  EXPECT_TRUE(info.flags[1].boolean);
   EXPECT_EQ(info.vendor, "Berth tests");
   EXPECT_EQ(info.aliases, (std::vector<std::string>{"test/probe", "test/group"}));
   EXPECT_EQ(info.kinds, BERTH_KIND_ISOLATOR);
@@ -83,7 +88,7 @@ TEST(PluginLibraryTest, NegotiationRefusalNamesBothVersions) {
   auto minor = (*library)->initialize();
   ASSERT_FALSE(minor);
   EXPECT_NE(minor.error().message().find("refused version negotiation: the agent speaks ABI 1.0 "
-                                         "to 1.0, the plugin was built with 1.0"),
+                                         "to 1.1, the plugin was built with 1.1"),
             std::string::npos)
       << minor.error().message();
 }
