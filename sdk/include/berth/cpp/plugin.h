@@ -23,12 +23,26 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "berth/berth.h"
 #include "berth/cpp/operation.h"
 
 namespace berth::cpp {
+
+// Every configuration key of the instance `host` serves, with its value, in order: what a
+// plugin's create() validates before it builds anything.
+inline std::vector<std::pair<std::string, std::string>> configEntries(const berth_host* host) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (uint32_t i = 0;; ++i) {
+    const char* key = host->config_key_at(host, i);
+    if (key == nullptr) break;
+    const char* value = host->config_get(host, key);
+    entries.emplace_back(key, value == nullptr ? "" : value);
+  }
+  return entries;
+}
 
 // What every C++ plugin instance has: its host and configuration.
 class Plugin {
