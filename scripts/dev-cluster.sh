@@ -15,13 +15,14 @@ data_dir="$(realpath -m "${BERTH_DATA_DIR:-.berth-data}")"
 port="${BERTH_AGENT_PORT:-5051}"
 mkdir -p "$data_dir"
 
-# As root the agent runs containers with the linux launcher; otherwise it serves its API
-# without one (the launcher needs cgroups and namespaces).
+# As root the agent runs containers with the linux launcher and the ipc, shm and nnp
+# isolators; otherwise it serves its API without them (they need cgroups and namespaces).
 launcher=()
 if [ "$(id -u)" -eq 0 ]; then
   printf '{"linux-launcher": {"runtime_dir": "%s"}}\n' "$data_dir/agent/launcher" \
     > "$data_dir/plugins.json"
-  launcher=(--launcher=linux-launcher --plugin_config="$data_dir/plugins.json")
+  launcher=(--launcher=linux-launcher --plugin_config="$data_dir/plugins.json"
+    --isolation=ipc,shm,nnp --default_container_shm_size=64MB)
 fi
 
 build/bin/berth-agent --ip=127.0.0.1 --port="$port" \

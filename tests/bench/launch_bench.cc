@@ -2,8 +2,12 @@
 // are measured in the same conditions:
 //   BM_BerthLaunchRunning  LAUNCH_CONTAINER request -> answer (the process has exec'd)
 //   BM_BerthLaunchToExit   LAUNCH_CONTAINER + WAIT_CONTAINER (the exit is observed)
+//   BM_BerthIsolated...    the same with --isolation=ipc,shm,nnp and ipc_mode PRIVATE
+//                          (new IPC and mount namespaces, a 64 MiB /dev/shm, no_new_privs)
 //   BM_CrunRun             `crun run` of an OCI bundle with the same isolation: new mount
 //                          and IPC namespaces, a 64 MiB tmpfs /dev/shm, noNewPrivileges
+//   BM_IsolationAddedLatency  plain and isolated launches in alternating pairs: what the
+//                          three isolators add, with the machine's drift cancelled
 //   BM_RawSpawnWait        posix_spawn + waitpid of /bin/true: the floor
 // Each reports the median and p99 of its runs (counters p50_ms, p99_ms). Needs root.
 //
@@ -20,6 +24,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 #include "core/net/http_client.h"
@@ -54,13 +59,17 @@ class Samples {
 };
 
 struct Agent {
-  Agent() {
+  explicit Agent(const std::vector<std::string>& flags = {}) {
     testing::writeFile(dir.file("plugins.json"),
                        R"({"linux-launcher": {"runtime_dir": ")" + dir.file("launcher") + R"("}})");
-    process = std::make_unique<testing::BackgroundProcess>(std::vector<std::string>{
-        std::string(BERTH_BIN_DIR) + "/berth-agent", "--work_dir=" + dir.file("work"),
-        "--runtime_dir=" + dir.file("run"), "--port=0", "--launcher=linux-launcher",
-        "--plugin_config=" + dir.file("plugins.json")});
+    std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth-agent",
+                                     "--work_dir=" + dir.file("work"),
+                                     "--runtime_dir=" + dir.file("run"),
+                                     "--port=0",
+                                     "--launcher=linux-launcher",
+                                     "--plugin_config=" + dir.file("plugins.json")};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    process = std::make_unique<testing::BackgroundProcess>(argv);
     auto output = process->waitForOutput("Plugins recovered", 20s);
     std::smatch match;
     if (output && std::regex_search(*output, match, std::regex("(http://[0-9.]+:[0-9]+)/api"))) {
@@ -90,6 +99,15 @@ struct Agent {
 
 Agent& agent() {
   static Agent instance;
+  return instance;
+}
+
+// The isolation the ipc, shm and nnp plugins give, which the crun bundle below mirrors.
+// BERTH_BENCH_ISOLATION replaces the isolator list, to see what each one costs.
+Agent& isolatedAgent() {
+  const char* isolation = std::getenv("BERTH_BENCH_ISOLATION");
+  static Agent instance({std::string("--isolation=") + (isolation ? isolation : "ipc,shm,nnp"),
+                         "--default_container_shm_size=64MB"});
   return instance;
 }
 
@@ -131,10 +149,12 @@ std::string idJson(int i) {
   return R"({"container_id":{"value":"b)" + std::to_string(i) + R"("}})";
 }
 
-void runBerth(benchmark::State& state, bool to_exit) {
+void runBerth(benchmark::State& state, bool to_exit, bool isolated) {
   if (::geteuid() != 0) return state.SkipWithError("needs root");
-  Agent& a = agent();
+  Agent& a = isolated ? isolatedAgent() : agent();
   if (!a.client) return state.SkipWithError("the agent did not start");
+  const std::string container =
+      isolated ? R"(,"container":{"type":"MESOS","linux_info":{"ipc_mode":"PRIVATE"}})" : "";
   Samples samples;
   static int next = 0;
   for (auto _ : state) {
@@ -142,7 +162,8 @@ void runBerth(benchmark::State& state, bool to_exit) {
     const auto start = Clock::now();
     const int launched =
         a.call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"b)" +
-               std::to_string(i) + R"("},"command":{"shell":false,"value":"/bin/true"}}})");
+               std::to_string(i) + R"("},"command":{"shell":false,"value":"/bin/true"})" +
+               container + "}}");
     if (to_exit) a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + idJson(i) + "}");
     const auto elapsed = Clock::now() - start;
     if (launched != 200) return state.SkipWithError("launch failed");
@@ -155,14 +176,83 @@ void runBerth(benchmark::State& state, bool to_exit) {
 }
 
 void BM_BerthLaunchRunning(benchmark::State& state) {
-  runBerth(state, false);
+  runBerth(state, false, false);
 }
 BENCHMARK(BM_BerthLaunchRunning)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void BM_BerthLaunchToExit(benchmark::State& state) {
-  runBerth(state, true);
+  runBerth(state, true, false);
 }
 BENCHMARK(BM_BerthLaunchToExit)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_BerthIsolatedLaunchRunning(benchmark::State& state) {
+  runBerth(state, false, true);
+}
+BENCHMARK(BM_BerthIsolatedLaunchRunning)
+    ->Iterations(kRuns)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_BerthIsolatedLaunchToExit(benchmark::State& state) {
+  runBerth(state, true, true);
+}
+BENCHMARK(BM_BerthIsolatedLaunchToExit)
+    ->Iterations(kRuns)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// What ipc, shm and nnp add to a launch, measured so that drift on a noisy machine cancels:
+// each iteration launches one plain and one isolated container (to observed exit) back to
+// back, alternating which goes first. Reports the median of each and the median of the
+// per-pair differences.
+void BM_IsolationAddedLatency(benchmark::State& state) {
+  if (::geteuid() != 0) return state.SkipWithError("needs root");
+  Agent& plain = agent();
+  Agent& isolated = isolatedAgent();
+  if (!plain.client || !isolated.client) return state.SkipWithError("an agent did not start");
+  const std::string isolation =
+      R"(,"container":{"type":"MESOS","linux_info":{"ipc_mode":"PRIVATE"}})";
+  const auto once = [](Agent& a, const std::string& id, const std::string& container) {
+    const std::string id_json = R"({"container_id":{"value":")" + id + R"("}})";
+    const auto start = Clock::now();
+    const int launched =
+        a.call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":")" + id +
+               R"("},"command":{"shell":false,"value":"/bin/true"})" + container + "}}");
+    a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + id_json + "}");
+    const auto elapsed = Clock::now() - start;
+    a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + id_json + "}");
+    return launched == 200 ? std::optional(elapsed) : std::nullopt;
+  };
+  std::vector<double> plain_ms, isolated_ms, added_ms;
+  int i = 0;
+  for (auto _ : state) {
+    const std::string id = "pair-" + std::to_string(i);
+    std::optional<Clock::duration> p, q;
+    if (i++ % 2 == 0) {
+      p = once(plain, id, "");
+      q = once(isolated, id, isolation);
+    } else {
+      q = once(isolated, id, isolation);
+      p = once(plain, id, "");
+    }
+    if (!p || !q) return state.SkipWithError("launch failed");
+    const auto ms = [](Clock::duration d) {
+      return std::chrono::duration<double, std::milli>(d).count();
+    };
+    plain_ms.push_back(ms(*p));
+    isolated_ms.push_back(ms(*q));
+    added_ms.push_back(ms(*q) - ms(*p));
+    state.SetIterationTime(std::chrono::duration<double>(*q - *p).count());
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  state.counters["plain_p50_ms"] = median(plain_ms);
+  state.counters["isolated_p50_ms"] = median(isolated_ms);
+  state.counters["added_p50_ms"] = median(added_ms);
+}
+BENCHMARK(BM_IsolationAddedLatency)->Iterations(kRuns)->UseManualTime();
 
 // Spawns argv and waits; returns the wait status.
 int spawnWait(const std::vector<std::string>& args) {

@@ -92,7 +92,7 @@ TEST(ValidatorTest, ROOT_EveryInTreePluginPasses) {
     EXPECT_EQ(result.exit_code, 0) << file.path() << "\n" << result.out << result.err;
     ++checked;
   }
-  EXPECT_GE(checked, 1);
+  EXPECT_GE(checked, 4);  // linux-launcher, ipc, shm, nnp
   std::error_code ec;
   std::filesystem::remove("/sys/fs/cgroup/freezer/" + parent, ec);
 }
