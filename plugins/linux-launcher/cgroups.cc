@@ -108,19 +108,10 @@ std::string Cgroups::destroy(const std::string& id, int signal,
   if (base_.empty()) return error_;
   std::error_code ec;
   if (!std::filesystem::exists(path(id), ec)) return "";
-  const auto empty = [&] { return pids(id).empty(); };
-  if (!empty() && signal != SIGKILL) {
-    signalAll(id, signal);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (!empty() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  for (int round = 0; !empty(); ++round) {
-    if (round == 2000) return "processes of " + id + " survive SIGKILL";
-    signalAll(id, SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::string error = terminate(
+      id, signal, grace, [&] { return pids(id).empty(); },
+      [&](int signo) { signalAll(id, signo); });
+  if (!error.empty()) return error;
   // Exited processes may linger in cgroup.procs for a moment after SIGKILL.
   for (int i = 0; i < 200; ++i) {
     if (::rmdir(path(id).c_str()) == 0 || errno == ENOENT) return "";

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "process_tracker.h"
+
 namespace linux_launcher {
 
-class Cgroups {
+class Cgroups : public ProcessTracker {
  public:
   // `root`: the hierarchy to use, empty for auto-detection. `parent`: the cgroup, under
   // it, that holds this agent's containers; two agents on one host need different ones.
@@ -23,18 +25,17 @@ class Cgroups {
   // Where container cgroups live, e.g. /sys/fs/cgroup/freezer/berth. Empty if neither a v2
   // hierarchy nor a v1 freezer is mounted; error() says why.
   const std::string& base() const { return base_; }
-  const std::string& error() const { return error_; }
+  const std::string& error() const override { return error_; }
   bool v2() const { return v2_; }
 
   // Creates the container's cgroup and moves `pid` into it. Returns an error text or "".
-  std::string add(const std::string& container_id, pid_t pid) const;
-  std::vector<pid_t> pids(const std::string& container_id) const;
+  std::string add(const std::string& container_id, pid_t pid) const override;
+  std::vector<pid_t> pids(const std::string& container_id) const override;
   // The ids of every container cgroup present.
-  std::vector<std::string> containers() const;
-  // Sends `signal` to every process; if some are left after `grace`, SIGKILLs until none
-  // is. Then removes the cgroup. Returns an error text or "".
+  std::vector<std::string> containers() const override;
+  // As ProcessTracker, then removes the cgroup.
   std::string destroy(const std::string& container_id, int signal,
-                      std::chrono::nanoseconds grace) const;
+                      std::chrono::nanoseconds grace) const override;
 
  private:
   std::string path(const std::string& id) const { return base_ + "/" + id; }

@@ -19,6 +19,7 @@
 
 #include "berth/cpp/payload.h"
 #include "berth/v1/launcher.pb-c.h"
+#include "cgroups.h"
 
 extern char** environ;  // NOLINT: POSIX global
 
@@ -29,16 +30,16 @@ using berth::cpp::Operation;
 
 namespace {
 
-std::string defaultRuntimeDir() {
-  if (::geteuid() == 0) return "/var/run/berth/linux-launcher";
+std::string defaultRuntimeDir(const std::string& name) {
+  if (::geteuid() == 0) return "/var/run/berth/" + name;
   const char* tmp = std::getenv("TMPDIR");
-  return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/linux-launcher";
+  return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/" + name;
 }
 
 // berth-supervisor is installed beside this plugin's shared object.
 std::string defaultSupervisor() {
   Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(&defaultRuntimeDir), &info) == 0 || !info.dli_fname) {
+  if (::dladdr(reinterpret_cast<void*>(&defaultSupervisor), &info) == 0 || !info.dli_fname) {
     return "berth-supervisor";
   }
   return (std::filesystem::path(info.dli_fname).parent_path() / "berth-supervisor").string();
@@ -70,58 +71,61 @@ int pidfdOpen(pid_t pid) {
 
 }  // namespace
 
-std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std::string* error) {
-  std::string runtime_dir = defaultRuntimeDir();
-  std::string supervisor = defaultSupervisor();
-  std::string cgroup_root;
-  std::string cgroup_parent = "berth";
-  berth::cpp::Plugin probe(host);
-  for (const std::string& key : probe.configKeys()) {
-    const std::string value = *probe.config(key.c_str());
+std::optional<LauncherConfig> parseLauncherConfig(const berth_host* host, const std::string& name,
+                                                  bool cgroups, std::string* error) {
+  LauncherConfig config;
+  config.runtime_dir = defaultRuntimeDir(name);
+  config.supervisor = defaultSupervisor();
+  for (const auto& [key, value] : berth::cpp::configEntries(host)) {
     if (key == "runtime_dir") {
-      runtime_dir = value;
+      config.runtime_dir = value;
     } else if (key == "supervisor") {
-      supervisor = value;
-    } else if (key == "cgroup_root") {
-      cgroup_root = value;
-    } else if (key == "cgroup_parent") {
+      config.supervisor = value;
+    } else if (cgroups && key == "cgroup_root") {
+      config.cgroup_root = value;
+    } else if (cgroups && key == "cgroup_parent") {
       if (value.empty() || value.find('/') != std::string::npos || value == "." || value == "..") {
         *error = "cgroup_parent '" + value + "' must be one path component";
-        return nullptr;
+        return std::nullopt;
       }
-      cgroup_parent = value;
+      config.cgroup_parent = value;
     } else {
-      *error =
-          "unknown setting '" + key + "' (runtime_dir, supervisor, cgroup_root, cgroup_parent)";
-      return nullptr;
+      *error = "unknown setting '" + key + "' (runtime_dir, supervisor" +
+               (cgroups ? ", cgroup_root, cgroup_parent)" : ")");
+      return std::nullopt;
     }
   }
-  if (::access(supervisor.c_str(), X_OK) != 0) {
-    *error = "supervisor '" + supervisor + "' is not executable: " + std::strerror(errno);
-    return nullptr;
+  if (::access(config.supervisor.c_str(), X_OK) != 0) {
+    *error = "supervisor '" + config.supervisor + "' is not executable: " + std::strerror(errno);
+    return std::nullopt;
   }
   std::error_code ec;
-  std::filesystem::create_directories(runtime_dir, ec);
+  std::filesystem::create_directories(config.runtime_dir, ec);
   if (ec) {
-    *error = "runtime_dir '" + runtime_dir + "': " + ec.message();
-    return nullptr;
+    *error = "runtime_dir '" + config.runtime_dir + "': " + ec.message();
+    return std::nullopt;
   }
-  auto launcher =
-      std::make_unique<LinuxLauncher>(host, runtime_dir, supervisor, cgroup_root, cgroup_parent);
-  if (launcher->cgroups_.base().empty()) {
-    *error = "cannot track container processes: " + launcher->cgroups_.error();
-    return nullptr;
-  }
-  return launcher;
+  return config;
 }
 
-LinuxLauncher::LinuxLauncher(const berth_host* host, std::string runtime_dir,
-                             std::string supervisor, std::string cgroup_root,
-                             std::string cgroup_parent)
+std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std::string* error) {
+  auto config = parseLauncherConfig(host, "linux-launcher", true, error);
+  if (!config) return nullptr;
+  auto cgroups = std::make_unique<Cgroups>(config->cgroup_root, config->cgroup_parent);
+  if (cgroups->base().empty()) {
+    *error = "cannot track container processes: " + cgroups->error();
+    return nullptr;
+  }
+  return std::make_unique<LinuxLauncher>(host, std::move(*config), std::move(cgroups), true);
+}
+
+LinuxLauncher::LinuxLauncher(const berth_host* host, LauncherConfig config,
+                             std::unique_ptr<ProcessTracker> tracker, bool namespaces)
     : LauncherPlugin(host),
-      runtime_dir_(std::move(runtime_dir)),
-      supervisor_(std::move(supervisor)),
-      cgroups_(std::move(cgroup_root), std::move(cgroup_parent)) {}
+      runtime_dir_(std::move(config.runtime_dir)),
+      supervisor_(std::move(config.supervisor)),
+      tracker_(std::move(tracker)),
+      namespaces_(namespaces) {}
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;
@@ -179,10 +183,10 @@ void LinuxLauncher::recover(Operation op, berth_bytes request) {
   }
   std::vector<int32_t> orphans;
   std::vector<std::string> orphan_ids;
-  for (const std::string& id : cgroups_.containers()) {
+  for (const std::string& id : tracker_->containers()) {
     if (known.count(id) == 0) {
       orphan_ids.push_back(id);
-      for (pid_t pid : cgroups_.pids(id))
+      for (pid_t pid : tracker_->pids(id))
         orphans.push_back(pid);
     }
   }
@@ -205,6 +209,18 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   const std::string id = decoded->config->container_id;
   if (!validId(id))
     return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "invalid container id '" + id + "'");
+  if (const Berth__V1__LaunchPlan& plan = *decoded->plan;
+      !namespaces_ && (plan.n_clone_namespaces > 0 || plan.n_enter_namespaces > 0 ||
+                       plan.n_mounts > 0 || (plan.rootfs != nullptr && plan.rootfs[0] != '\0'))) {
+    return op.fail(BERTH_ERROR_INVALID_ARGUMENT,
+                   "the posix launcher runs containers without namespaces, but the launch plan "
+                   "asks for " +
+                       std::string(plan.n_clone_namespaces > 0   ? "new namespaces"
+                                   : plan.n_enter_namespaces > 0 ? "joining namespaces"
+                                   : plan.n_mounts > 0           ? "mounts"
+                                                                 : "a root filesystem") +
+                       " (use --launcher=linux-launcher, or drop the isolator that asks)");
+  }
   {
     std::lock_guard lock(mutex_);
     if (containers_.count(id) != 0) {
@@ -263,7 +279,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "launch of '" + id + "': " + why);
     }
     const pid_t pid = std::atoi(line.c_str() + 6);
-    if (std::string error = cgroups_.add(id, pid); !error.empty()) {
+    if (std::string error = tracker_->add(id, pid); !error.empty()) {
       ::kill(pid, SIGKILL);
       ::close(status_fd);
       ::close(start_fd);
@@ -378,7 +394,7 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
     // A container never started still waits at the barrier: closing it ends it.
     if (container.start_fd >= 0) ::close(container.start_fd);
     if (container.status_fd >= 0) ::close(container.status_fd);
-    if (std::string error = cgroups_.destroy(id, signal, grace); !error.empty()) {
+    if (std::string error = tracker_->destroy(id, signal, grace); !error.empty()) {
       return op.fail(BERTH_ERROR_UNAVAILABLE, error);
     }
     {
@@ -398,7 +414,7 @@ void LinuxLauncher::status(Operation op, berth_bytes request) {
                                                     request);
   if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a LauncherStatusRequest");
   std::vector<int32_t> pids;
-  for (pid_t pid : cgroups_.pids(decoded->container_id))
+  for (pid_t pid : tracker_->pids(decoded->container_id))
     pids.push_back(pid);
   Berth__V1__LauncherStatus result = BERTH__V1__LAUNCHER_STATUS__INIT;
   result.n_pids = pids.size();

@@ -1,6 +1,7 @@
 // The linux-launcher plugin: runs containers as processes in namespaces and a cgroup,
 // under a berth-supervisor process each (see supervisor.c), which survives agent restarts
-// and records exit statuses.
+// and records exit statuses. The posix-launcher plugin (plugins/posix-launcher) is the same
+// code without namespaces and with sessions instead of cgroups, for agents not run as root.
 //
 // Configuration:
 //   runtime_dir  where per-container launch files and exit statuses live
@@ -17,20 +18,36 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "berth/cpp/plugin.h"
-#include "cgroups.h"
+#include "process_tracker.h"
 
 namespace linux_launcher {
+
+// The configuration of a launcher built on this code (linux-launcher, posix-launcher).
+struct LauncherConfig {
+  std::string runtime_dir;
+  std::string supervisor;
+  std::string cgroup_root;              // linux-launcher only
+  std::string cgroup_parent = "berth";  // linux-launcher only
+};
+
+// Reads and checks plugin `name`'s configuration (`cgroups`: whether the cgroup keys
+// exist) and creates its runtime_dir. Returns nullopt and sets *error naming the problem.
+std::optional<LauncherConfig> parseLauncherConfig(const berth_host* host, const std::string& name,
+                                                  bool cgroups, std::string* error);
 
 class LinuxLauncher : public berth::cpp::LauncherPlugin {
  public:
   static std::unique_ptr<LinuxLauncher> create(const berth_host* host, std::string* error);
-  LinuxLauncher(const berth_host* host, std::string runtime_dir, std::string supervisor,
-                std::string cgroup_root, std::string cgroup_parent);
+  // `namespaces`: whether launch plans may ask for namespaces and mounts (the posix
+  // launcher refuses them, naming what was asked).
+  LinuxLauncher(const berth_host* host, LauncherConfig config,
+                std::unique_ptr<ProcessTracker> tracker, bool namespaces);
   ~LinuxLauncher() override;
 
   void recover(berth::cpp::Operation op, berth_bytes request) override;
@@ -57,7 +74,8 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
 
   const std::string runtime_dir_;
   const std::string supervisor_;
-  const Cgroups cgroups_;
+  const std::unique_ptr<ProcessTracker> tracker_;
+  const bool namespaces_;
 
   std::mutex mutex_;
   std::map<std::string, Container> containers_;

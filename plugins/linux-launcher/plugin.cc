@@ -3,6 +3,7 @@
 
 namespace {
 
+const char* const kAliases[] = {"linux", nullptr};  // Mesos's --launcher=linux
 const berth_plugin_descriptor kDescriptor = {
     sizeof(berth_plugin_descriptor),
     0,
@@ -10,7 +11,7 @@ const berth_plugin_descriptor kDescriptor = {
     "0.1.0",
     "Berth",
     "runs containers in Linux namespaces and cgroups under a supervisor process",
-    nullptr,
+    kAliases,
     BERTH_KIND_LAUNCHER,
     nullptr,  // flags
 };

@@ -31,16 +31,23 @@ std::string uniqueCgroupParent() {
 
 }  // namespace
 
-TestAgent::TestAgent(std::vector<std::string> flags) : cgroup_parent_(uniqueCgroupParent()) {
-  writeFile(dir_.file("plugins.json"), R"({"linux-launcher": {"runtime_dir": ")" +
-                                           dir_.file("launcher") + R"(", "cgroup_parent": ")" +
-                                           cgroup_parent_ + R"("}})");
-  std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth-agent",
-                                   "--work_dir=" + dir_.file("work"),
-                                   "--runtime_dir=" + dir_.file("run"),
-                                   "--port=0",
-                                   "--launcher=linux-launcher",
-                                   "--plugin_config=" + dir_.file("plugins.json")};
+TestAgent::TestAgent(std::vector<std::string> flags, Options options)
+    : cgroup_parent_(uniqueCgroupParent()) {
+  const std::string cgroup =
+      options.launcher == "linux-launcher" ? R"(, "cgroup_parent": ")" + cgroup_parent_ + "\"" : "";
+  writeFile(dir_.file("plugins.json"), "{\"" + options.launcher + R"(": {"runtime_dir": ")" +
+                                           dir_.file("launcher") + "\"" + cgroup + "}}");
+  std::vector<std::string> argv;
+  if (options.uid >= 0) {
+    // Everything the agent writes lives in the test's directory: let the user in.
+    std::filesystem::permissions(dir_.path(), std::filesystem::perms::all);
+    const std::string id = std::to_string(options.uid);
+    argv = {"setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups", "--inh-caps=-all", "--"};
+  }
+  argv.insert(argv.end(),
+              {std::string(BERTH_BIN_DIR) + "/berth-agent", "--work_dir=" + dir_.file("work"),
+               "--runtime_dir=" + dir_.file("run"), "--port=0", "--launcher=" + options.launcher,
+               "--plugin_config=" + dir_.file("plugins.json")});
   argv.insert(argv.end(), flags.begin(), flags.end());
   process_ = std::make_unique<BackgroundProcess>(argv);
   auto output = process_->waitForOutput("Plugins recovered", 20s);

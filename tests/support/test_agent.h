@@ -15,11 +15,18 @@
 
 namespace berth::testing {
 
+struct TestAgentOptions {
+  std::string launcher = "linux-launcher";  // or "posix-launcher"
+  int uid = -1;  // run the agent with this uid and gid, and no capabilities (setpriv)
+};
+
 class TestAgent {
  public:
+  using Options = TestAgentOptions;
+
   // Starts the agent with `flags` added (e.g. "--isolation=ipc") and waits until it
   // serves. started() says whether it did; output() says why not.
-  explicit TestAgent(std::vector<std::string> flags);
+  explicit TestAgent(std::vector<std::string> flags, Options options = {});
   // Kills what the test left running, stops the agent, removes its cgroups.
   ~TestAgent();
   TestAgent(const TestAgent&) = delete;

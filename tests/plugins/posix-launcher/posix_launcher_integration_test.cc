@@ -1,0 +1,88 @@
+// posix-launcher with real containers through the agent API: an agent that is not root
+// runs, waits for and kills containers, without namespaces or cgroups. (Root is needed
+// only to start the agent as another user.)
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "tests/support/test_agent.h"
+
+namespace {
+
+using berth::testing::TestAgent;
+using namespace std::chrono_literals;
+
+constexpr int kNobody = 65534;
+
+class PosixLauncherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to start the agent as another user";
+  }
+};
+
+// How many live processes have `marker` in their command line.
+int processesWith(const std::string& marker) {
+  int count = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    std::ifstream stat(entry.path() / "stat");
+    std::string status((std::istreambuf_iterator<char>(stat)), {});
+    const size_t close = status.rfind(')');
+    const bool zombie =
+        close != std::string::npos && close + 2 < status.size() && status[close + 2] == 'Z';
+    if (!zombie && text.find(marker) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+TEST_F(PosixLauncherTest, ROOT_AnUnprivilegedAgentRunsContainers) {
+  TestAgent agent({}, {.launcher = "posix-launcher", .uid = kNobody});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  const std::string host_ipc = std::filesystem::read_symlink("/proc/self/ns/ipc").string();
+  // The container runs as the agent's user, in the agent's namespaces.
+  EXPECT_EQ(agent.run("who", "id -u; readlink /proc/self/ns/ipc"),
+            std::to_string(kNobody) + "\n" + host_ipc + "\n");
+
+  ASSERT_EQ(agent.launch("exit-3", "exit 3").status, 200);
+  EXPECT_EQ(agent.wait("exit-3"), 3 << 8);
+}
+
+// Everything in the container's session dies with it, also what double-forked.
+TEST_F(PosixLauncherTest, ROOT_KillReachesDoubleForkedProcesses) {
+  TestAgent agent({}, {.launcher = "posix-launcher", .uid = kNobody});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  const std::string marker = "4242." + std::to_string(::getpid());
+  ASSERT_EQ(agent.launch("forks", "(sleep " + marker + " &); sleep " + marker).status, 200);
+  // Both sleeps (and the shell, whose command line holds the marker too).
+  for (int i = 0; i < 200 && processesWith(marker) < 3; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_GE(processesWith(marker), 3);
+  auto killed = agent.call(
+      R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"forks"}}})");
+  EXPECT_EQ(killed.status, 200) << killed.body;
+  EXPECT_TRUE(agent.wait("forks"));
+  for (int i = 0; i < 200 && processesWith(marker) > 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(processesWith(marker), 0);
+}
+
+TEST_F(PosixLauncherTest, ROOT_PlansWithNamespacesAreRefused) {
+  TestAgent agent({"--isolation=ipc"}, {.launcher = "posix-launcher"});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  auto refused = agent.launch("private", "true", R"({"ipc_mode":"PRIVATE"})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("the posix launcher runs containers without namespaces, but the "
+                              "launch plan asks for new namespaces"),
+            std::string::npos)
+      << refused.body;
+}
+
+}  // namespace
