@@ -108,9 +108,12 @@ static void apply_mount(const Berth__V1__Mount* m) {
   if (mount(source, m->target, m->bind ? NULL : m->type, flags, m->options) != 0) {
     fail("mount %s at %s: %s", m->type != NULL ? m->type : "bind", m->target, strerror(errno));
   }
-  if (m->bind && m->read_only &&
-      mount(NULL, m->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) != 0) {
-    fail("remount %s read-only: %s", m->target, strerror(errno));
+  /* A bind mount ignores its flags: they take a remount. */
+  const unsigned long restrictions = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (m->bind && (m->read_only || restrictions != 0) &&
+      mount(NULL, m->target, NULL,
+            MS_BIND | MS_REMOUNT | restrictions | (m->read_only ? MS_RDONLY : 0), NULL) != 0) {
+    fail("remount %s with its flags: %s", m->target, strerror(errno));
   }
 }
 
@@ -131,38 +134,79 @@ static int rlimit_resource(const char* name) {
   return -1;
 }
 
-static void set_capabilities(const Berth__V1__Capabilities* caps) {
-  if (caps->set_bounding) {
-    for (cap_value_t c = 0; c <= CAP_LAST_CAP; ++c) {
-      int keep = 0;
-      for (size_t i = 0; i < caps->n_bounding; ++i) {
-        cap_value_t wanted;
-        if (cap_from_name(caps->bounding[i], &wanted) == 0 && wanted == c) keep = 1;
-      }
-      if (!keep && cap_drop_bound(c) != 0 && errno != EINVAL) {
-        fail("drop %s from the bounding set: %s", cap_to_name(c), strerror(errno));
-      }
+/* The highest capability the running kernel knows, which may be newer than our headers. */
+static cap_value_t last_capability(void) {
+  int last = CAP_LAST_CAP;
+  FILE* f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%d", &last) != 1) last = CAP_LAST_CAP;
+    fclose(f);
+  }
+  return (cap_value_t)last;
+}
+
+static int in_list(cap_value_t c, char** names, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    cap_value_t named;
+    if (cap_from_name(names[i], &named) == 0 && named == c) return 1;
+  }
+  return 0;
+}
+
+/* Before the change of user, while the process still has CAP_SETPCAP: the bounding set,
+ * and an inheritable set within it (root regains its inheritable capabilities at exec, so
+ * one the agent happened to have must not outlive the bounding set), as Mesos does. */
+static void restrict_bounding(const Berth__V1__Capabilities* caps) {
+  if (!caps->set_bounding) return;
+  for (size_t i = 0; i < caps->n_bounding; ++i) {
+    cap_value_t c;
+    if (cap_from_name(caps->bounding[i], &c) != 0) fail("unknown capability %s", caps->bounding[i]);
+  }
+  const cap_value_t last = last_capability();
+  for (cap_value_t c = 0; c <= last; ++c) {
+    if (!in_list(c, caps->bounding, caps->n_bounding) && cap_drop_bound(c) != 0 &&
+        errno != EINVAL) {
+      fail("drop capability %d from the bounding set: %s", (int)c, strerror(errno));
     }
   }
-  if (caps->set_effective) {
-    cap_t state = cap_init();
-    cap_value_t values[64];
-    size_t count = 0;
-    for (size_t i = 0; i < caps->n_effective && count < 64; ++i) {
-      if (cap_from_name(caps->effective[i], &values[count]) != 0) {
-        fail("unknown capability %s", caps->effective[i]);
-      }
-      ++count;
+  cap_t state = cap_get_proc();
+  if (state == NULL) fail("read capabilities: %s", strerror(errno));
+  cap_clear_flag(state, CAP_INHERITABLE);
+  for (cap_value_t c = 0; c <= last; ++c) {
+    if (in_list(c, caps->bounding, caps->n_bounding))
+      cap_set_flag(state, CAP_INHERITABLE, 1, &c, CAP_SET);
+  }
+  if (cap_set_proc(state) != 0) fail("set the inheritable capabilities: %s", strerror(errno));
+  cap_free(state);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+/* After the change of user (PR_SET_KEEPCAPS kept the permitted set): the effective,
+ * permitted and inheritable sets, and the ambient set that carries them across exec for a
+ * user other than root. */
+static void set_effective(const Berth__V1__Capabilities* caps) {
+  if (!caps->set_effective) return;
+  cap_t state = cap_init();
+  cap_value_t values[64];
+  size_t count = 0;
+  for (size_t i = 0; i < caps->n_effective && count < 64; ++i) {
+    if (cap_from_name(caps->effective[i], &values[count]) != 0) {
+      fail("unknown capability %s", caps->effective[i]);
     }
-    cap_set_flag(state, CAP_EFFECTIVE, (int)count, values, CAP_SET);
-    cap_set_flag(state, CAP_PERMITTED, (int)count, values, CAP_SET);
-    cap_set_flag(state, CAP_INHERITABLE, (int)count, values, CAP_SET);
-    if (cap_set_proc(state) != 0) fail("set capabilities: %s", strerror(errno));
-    for (size_t i = 0; i < count; ++i) {
-      /* Ambient capabilities carry the set across exec for a non-root user. */
-      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, values[i], 0, 0);
+    ++count;
+  }
+  cap_set_flag(state, CAP_EFFECTIVE, (int)count, values, CAP_SET);
+  cap_set_flag(state, CAP_PERMITTED, (int)count, values, CAP_SET);
+  cap_set_flag(state, CAP_INHERITABLE, (int)count, values, CAP_SET);
+  if (cap_set_proc(state) != 0) fail("set capabilities: %s", strerror(errno));
+  cap_free(state);
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (geteuid() == 0) return; /* root keeps its permitted set at exec without ambient */
+  for (size_t i = 0; i < count; ++i) {
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, values[i], 0, 0) != 0) {
+      fail("raise ambient capability %s for a user other than root: %s", caps->effective[i],
+           strerror(errno));
     }
-    cap_free(state);
   }
 }
 
@@ -210,6 +254,7 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
   if (read(START_FD, &go, 1) != 1) _exit(127); /* the launch was abandoned */
   close(START_FD);
 
+  if (plan->capabilities != NULL) restrict_bounding(plan->capabilities);
   const char* user = plan->user != NULL ? plan->user : command->user;
   if (user != NULL && user[0] != '\0') {
     struct passwd* pw = getpwnam(user);
@@ -223,7 +268,7 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
     setenv("HOME", pw->pw_dir, 1);
     setenv("USER", pw->pw_name, 1);
   }
-  if (plan->capabilities != NULL) set_capabilities(plan->capabilities);
+  if (plan->capabilities != NULL) set_effective(plan->capabilities);
   if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     fail("no_new_privs: %s", strerror(errno));
   }

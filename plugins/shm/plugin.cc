@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 
-#include "berth/cpp/container_processes.h"
 #include "berth/cpp/payload.h"
 #include "berth/v1/isolator.pb-c.h"
 #include "shm.h"
@@ -29,13 +28,6 @@ class ShmIsolator : public berth::cpp::IsolatorPlugin {
     return BERTH_ISOLATOR_SUPPORTS_STANDALONE | BERTH_ISOLATOR_SUPPORTS_NESTING;
   }
 
-  void recover(Operation op, berth_bytes request) override {
-    if (!processes_.recovered(request)) {
-      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a RecoverRequest");
-    }
-    op.succeed();
-  }
-
   void prepare(Operation op, berth_bytes request) override {
     Decoded<Berth__V1__PrepareRequest> decoded(&berth__v1__prepare_request__descriptor, request);
     if (!decoded || decoded->config == nullptr) {
@@ -49,10 +41,7 @@ class ShmIsolator : public berth::cpp::IsolatorPlugin {
       if (linux_info->has_shm_size_mb) container.shm_size_mb = linux_info->shm_size_mb;
     }
     container.has_rootfs = config.rootfs != nullptr && config.rootfs[0] != '\0';
-    if (config.parent_container_id != nullptr) {
-      container.parent_id = config.parent_container_id;
-      container.parent_pid = processes_.pid(config.parent_container_id);
-    }
+    if (config.parent_container_id != nullptr) container.parent_id = config.parent_container_id;
     std::string error;
     auto decision = shm::decide(settings_, container, &error);
     if (!decision) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, error);
@@ -84,26 +73,11 @@ class ShmIsolator : public berth::cpp::IsolatorPlugin {
     op.succeed(berth::cpp::encode(&result.base));
   }
 
-  // Remembers the container's first process: a nested container may share its /dev/shm.
-  void isolate(Operation op, berth_bytes request) override {
-    if (!processes_.isolated(request)) {
-      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not an IsolateRequest");
-    }
-    op.succeed();
-  }
-
-  // The private tmpfs lives only in the container's mount namespace and goes with it:
-  // nothing to unmount on the host.
-  void cleanup(Operation op, berth_bytes request) override {
-    if (!processes_.cleanedUp(request)) {
-      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a CleanupRequest");
-    }
-    op.succeed();
-  }
+  // cleanup: nothing to do. The private tmpfs lives only in the container's mount
+  // namespace and goes with it; nothing is mounted on the host.
 
  private:
   const shm::Settings settings_;
-  berth::cpp::ContainerProcesses processes_;  // parents of nested containers
 };
 
 const char* const kAliases[] = {"namespaces/ipc", nullptr};

@@ -124,15 +124,13 @@ std::optional<Decision> decide(const Settings& settings, const Container& contai
     if (container.has_rootfs) decision.mount = Mount{"/dev/shm", "/dev/shm", "", ""};
     return decision;
   }
-  if (!container.parent_pid) {
-    *error = "cannot share the /dev/shm of parent container '" + *container.parent_id +
-             "': the shm isolator has not isolated it";
-    return std::nullopt;
-  }
-  // Whatever /dev/shm the parent sees, reached through its root in its mount namespace.
-  decision.mount =
-      Mount{"/proc/" + std::to_string(*container.parent_pid) + "/root/dev/shm", "/dev/shm", "", ""};
-  return decision;
+  // The parent's /dev/shm may be a tmpfs that exists only in the parent's mount namespace,
+  // and the kernel does not bind-mount across mount namespaces. Sharing it takes the
+  // tmpfs to be mounted on the host first, as Mesos does, which comes with nested
+  // containers in the agent.
+  *error = "a nested container cannot share the /dev/shm of parent container '" +
+           *container.parent_id + "' yet: use ipc_mode PRIVATE";
+  return std::nullopt;
 }
 
 }  // namespace shm

@@ -36,10 +36,8 @@ struct Container {
   std::optional<uint32_t> ipc_mode;     // unset: Mesos 1.9's legacy behaviour
   std::optional<uint32_t> shm_size_mb;  // linux_info.shm_size
   bool has_rootfs = false;
-  // For a nested container: its parent's id, and the parent's first process if the
-  // plugin has seen it (isolate or recover).
+  // For a nested container: its parent's id.
   std::optional<std::string> parent_id;
-  std::optional<int> parent_pid;
 };
 
 // A mount in the container's own mount namespace.
@@ -61,7 +59,8 @@ struct Decision {
 //   unset -> the agent's /dev/shm, or a fresh unsized tmpfs when the container has its own
 //            root filesystem;
 //   SHARE_PARENT -> the parent's: the agent's for a top-level container (bound into its
-//            root filesystem if it has one), the parent container's for a nested one.
+//            root filesystem if it has one); refused for a nested one, whose parent's
+//            /dev/shm may live only in the parent's mount namespace.
 // Returns nullopt and sets *error with the reason the container cannot launch.
 std::optional<Decision> decide(const Settings& settings, const Container& container,
                                std::string* error);

@@ -74,9 +74,18 @@ Result<berth::v1::ContainerConfig> containerConfigOf(const Call::LaunchContainer
                               static_cast<mesos::v1::CapabilityInfo::Capability>(cap)));
       }
     };
+    if (linux_in.has_capability_info() && linux_in.has_effective_capabilities()) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "'launch_container.container.linux_info': set effective_capabilities or the "
+                   "deprecated capability_info, not both");
+    }
     if (linux_in.has_effective_capabilities()) {
       linux_out->set_has_effective_capabilities(true);
       names(linux_in.effective_capabilities(), linux_out->mutable_effective_capabilities());
+    } else if (linux_in.has_capability_info()) {
+      // Mesos reads the deprecated field as the effective set.
+      linux_out->set_has_effective_capabilities(true);
+      names(linux_in.capability_info(), linux_out->mutable_effective_capabilities());
     }
     if (linux_in.has_bounding_capabilities()) {
       linux_out->set_has_bounding_capabilities(true);

@@ -76,6 +76,15 @@ TEST_F(NnpIntegrationTest, ROOT_CapabilitySetsAreWhatWasAsked) {
                       R"("bounding_capabilities":{"capabilities":["NET_RAW"]}})"),
             "CapEff:\t0000000000000000\nCapBnd:\t0000000000002000\n");
 
+  // Mesos's deprecated capability_info is the effective set.
+  EXPECT_EQ(agent.run("deprecated", sets, R"({"capability_info":{"capabilities":["NET_RAW"]}})"),
+            "CapEff:\t0000000000002000\nCapBnd:\t0000000000002001\n");
+  auto both = agent.launch("both", "true",
+                           R"({"capability_info":{"capabilities":["NET_RAW"]},)"
+                           R"("effective_capabilities":{"capabilities":["NET_RAW"]}})");
+  EXPECT_EQ(both.status, 400);
+  EXPECT_NE(both.body.find("not both"), std::string::npos) << both.body;
+
   auto over =
       agent.launch("over", "true", R"({"effective_capabilities":{"capabilities":["SYS_ADMIN"]}})");
   EXPECT_EQ(over.status, 400);
@@ -95,6 +104,25 @@ TEST_F(NnpIntegrationTest, ROOT_AnEffectiveSetBeyondTheBoundingSetStopsTheAgent)
                                 "bounding_capabilities (CAP_CHOWN)"),
             std::string::npos)
       << agent.output();
+}
+
+// A user other than root keeps exactly the asked set across exec (ambient capabilities),
+// within the bounding set, which was dropped while the launcher was still root.
+TEST_F(NnpIntegrationTest, ROOT_AUserOtherThanRootGetsItsCapabilities) {
+  TestAgent agent({"--isolation=nnp",
+                   R"(--bounding_capabilities={"capabilities":["CHOWN","NET_RAW","SETUID"]})"});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  const std::string json =
+      R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"nobody"},)"
+      R"("command":{"value":"id -u; grep -E '^Cap(Eff|Bnd|Amb)' /proc/self/status",)"
+      R"("user":"nobody"},"container":{"type":"MESOS","linux_info":)"
+      R"({"effective_capabilities":{"capabilities":["NET_RAW"]}}}}})";
+  auto launched = agent.call(json);
+  ASSERT_EQ(launched.status, 200) << launched.body;
+  EXPECT_EQ(agent.wait("nobody"), 0) << agent.sandboxFile("nobody", "stderr");
+  EXPECT_EQ(agent.sandboxFile("nobody", "stdout"),
+            "65534\nCapEff:\t0000000000002000\nCapBnd:\t0000000000002081\n"
+            "CapAmb:\t0000000000002000\n");
 }
 
 }  // namespace
