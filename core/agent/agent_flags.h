@@ -39,6 +39,9 @@ struct AgentFlags {
   // After a restart: "reconnect" to the containers still running, or "cleanup": destroy
   // them all and exit (for incompatible upgrades), as Mesos's --recover.
   std::string recover = "reconnect";
+  // What the agent offers, in Mesos's syntax ("cpus:2;mem:1024") or JSON; what it leaves
+  // out is detected (agent_resources.h).
+  std::string resources;
 
   // The flags the plugins declare, such as Mesos's --default_container_shm_size, in the
   // order given; the command line wins over the environment.

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "core/agent/agent_flags.h"
+#include "core/agent/agent_resources.h"
 #include "core/agent/containerizer/containerizer.h"
 #include "core/agent/http/agent_api.h"
 #include "core/agent/http/debug_endpoints.h"
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
     if (ec) return fail("cannot create '" + dir + "': " + ec.message());
   }
 
+  auto resources = berth::agent::agentResources(flags->resources, flags->work_dir);
+  if (!resources) return fail(resources.error().message());
+
   auto plugins = berth::agent::loadPlugins(*flags);
   if (!plugins) return fail(plugins.error().message());
 
@@ -80,7 +84,7 @@ int main(int argc, char** argv) {
   if (plugins->launcher != nullptr) {
     containerizer = std::make_unique<berth::agent::Containerizer>(*plugins, flags->work_dir);
   }
-  berth::agent::AgentApi api(*flags, containerizer.get());
+  berth::agent::AgentApi api(*flags, containerizer.get(), std::move(*resources));
   api.install(server);
   berth::agent::installDebugEndpoints(server, *plugins->host);
   if (berth::Status started = server.start(); !started) return fail(started.error().message());

@@ -138,6 +138,7 @@ TEST_F(AgentPluginsTest, StartUpRefusalsNameTheCulprit) {
        "berth-agent: --plugin_timeouts: 'prepare=soon': expected a duration"},
       {{"--isolation=probe", "--plugin_config=/nonexistent.json"},
        "berth-agent: --plugin_config: cannot read '/nonexistent.json'"},
+      {{"--resources=cpus:x"}, "berth-agent: --resources: 'x' in 'cpus:x' is not a number"},
       {{"--isolaton=probe"},
        "berth-agent: --isolaton=probe: no agent flag named 'isolaton', and no plugin in "
        "--plugins_dir " +

@@ -1,5 +1,7 @@
 #include "core/agent/http/agent_api.h"
 
+#include <unistd.h>
+
 #include "core/agent/http/container_calls.h"
 #include "core/api/call_endpoint.h"
 #include "core/api/codec.h"
@@ -45,6 +47,17 @@ void AgentApi::install(net::HttpServer& server) {
               flag->set_value(value);
             }
             return r.ok(response);
+          case Call::GET_AGENT: {
+            response.set_type(Response::GET_AGENT);
+            auto* info = response.mutable_get_agent()->mutable_agent_info();
+            char hostname[256] = {};
+            ::gethostname(hostname, sizeof(hostname) - 1);
+            info->set_hostname(hostname);
+            info->set_port(flags_.port);
+            for (const auto& resource : resources_)
+              *info->add_resources() = resource;
+            return r.ok(response);
+          }
           case Call::LAUNCH_CONTAINER:
           case Call::WAIT_CONTAINER:
           case Call::KILL_CONTAINER:

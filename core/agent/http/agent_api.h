@@ -4,17 +4,21 @@
 #pragma once
 
 #include <atomic>
+#include <vector>
 
 #include "core/agent/agent_flags.h"
 #include "core/net/http_server.h"
+#include "mesos/v1/mesos.pb.h"
 
 namespace berth::agent {
 
 class AgentApi {
  public:
   // `containerizer` may be null (no --launcher): container calls then answer 503.
-  explicit AgentApi(AgentFlags flags, class Containerizer* containerizer = nullptr)
-      : flags_(std::move(flags)), containerizer_(containerizer) {}
+  // `resources` are what GET_AGENT reports (see agent_resources.h).
+  explicit AgentApi(AgentFlags flags, class Containerizer* containerizer = nullptr,
+                    std::vector<mesos::v1::Resource> resources = {})
+      : flags_(std::move(flags)), containerizer_(containerizer), resources_(std::move(resources)) {}
 
   // Adds the agent's routes to `server` (before it starts). The server must not outlive
   // this object.
@@ -27,6 +31,7 @@ class AgentApi {
  private:
   AgentFlags flags_;
   class Containerizer* containerizer_;
+  std::vector<mesos::v1::Resource> resources_;
   std::atomic<bool> recovered_{false};
 };
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/agent/agent_resources.h"
 #include "core/api/codec.h"
 #include "core/common/build_info.h"
 #include "core/net/http_client.h"
@@ -20,7 +21,9 @@ class AgentApiTest : public ::testing::Test {
   void SetUp() override {
     auto flags = AgentFlags::parse({"--work_dir=/tmp/w", "--runtime_dir=/tmp/r"}, Environment({}));
     ASSERT_TRUE(flags);
-    api_ = std::make_unique<AgentApi>(*flags);
+    auto resources = parseResources("cpus:2;ports:[31000-31001]");
+    ASSERT_TRUE(resources);
+    api_ = std::make_unique<AgentApi>(*flags, nullptr, *resources);
     api_->markRecovered();
     server_ = std::make_unique<net::HttpServer>(net::ServerOptions{}, nullptr);
     api_->install(*server_);
@@ -54,6 +57,18 @@ TEST_F(AgentApiTest, GetHealthInJson) {
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.headers.get("Content-Type"), "application/json");
   EXPECT_EQ(response.body, R"({"type":"GET_HEALTH","get_health":{"healthy":true}})");
+}
+
+TEST_F(AgentApiTest, GetAgentReportsTheResources) {
+  auto response = call(R"({"type": "GET_AGENT"})");
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_NE(
+      response.body.find(R"("resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":2}},)"
+                         R"({"name":"ports","type":"RANGES","ranges":{"range":[{"begin":"31000",)"
+                         R"("end":"31001"}]}}])"),
+      std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find(R"("port":5051)"), std::string::npos) << response.body;
 }
 
 TEST_F(AgentApiTest, GetVersionInProtobuf) {
