@@ -59,6 +59,9 @@ po::options_description describe(AgentFlags& flags) {
   add("recover", po::value(&flags.recover)->default_value(flags.recover),
       "after a restart: reconnect (keep running containers) or cleanup (destroy them all, "
       "then exit)");
+  add("resources", po::value(&flags.resources),
+      "resources to offer, as Mesos: \"cpus:2;mem:1024;disk:4096;ports:[31000-32000]\" or a "
+      "JSON array of Resource; cpus, mem, disk and ports left out are detected");
   add("plugin_timeouts", po::value(&flags.plugin_timeouts),
       "plugin operation deadlines: DURATION, PLUGIN=DURATION, HOOK=DURATION or "
       "PLUGIN.HOOK=DURATION, comma-separated (default 30secs)");
@@ -100,6 +103,7 @@ std::vector<std::pair<std::string, std::string>> AgentFlags::all() const {
       {"port", std::to_string(port)},
       {"recover", recover},
       {"resource_estimator", resource_estimator},
+      {"resources", resources},
       {"runtime_dir", runtime_dir},
       {"work_dir", work_dir}};
   for (const PluginFlagValue& flag : plugin_flags)

@@ -87,9 +87,10 @@ TEST(AgentFlagsTest, AllListsEveryFlag) {
     names.push_back(name);
     values[name] = value;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"ip", "isolation", "launcher", "plugin_config",
-                                             "plugin_timeouts", "plugins_dir", "port", "recover",
-                                             "resource_estimator", "runtime_dir", "work_dir"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "ip", "isolation", "launcher", "plugin_config", "plugin_timeouts", "plugins_dir",
+                "port", "recover", "resource_estimator", "resources", "runtime_dir", "work_dir"}));
   EXPECT_EQ(values["isolation"], "ipc,shm");
   EXPECT_EQ(values["plugins_dir"], "/p");
   EXPECT_EQ(values["runtime_dir"], "/r");
