@@ -17,6 +17,7 @@
 #include "core/net/http_client.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_agent.h"
 
 namespace berth {
 namespace {
@@ -343,6 +344,26 @@ TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
   // 1,000 containers may not cost the agent memory: allow 1 MiB of allocator noise.
   EXPECT_LT(after.rss_kib - before.rss_kib, 1024)
       << "RSS grew from " << before.rss_kib << " KiB to " << after.rss_kib << " KiB";
+}
+
+// An isolator's limitation ends the container, and WAIT_CONTAINER says so as Mesos does:
+// TASK_FAILED, the limitation's reason and resources, its message.
+TEST(ContainerLimitationTest, ROOT_WaitReportsTheLimitation) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: the linux launcher uses cgroups";
+  testing::TestAgent agent({std::string("--isolation=") + BERTH_FIXTURES_DIR + "/berth-probe.so"},
+                           {.plugin_config = R"("probe": {"mode.watch": "ok"})"});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  ASSERT_EQ(agent.launch("limited", "sleep 1000").status, 200);
+  auto wait = agent.call(
+      R"({"type":"WAIT_CONTAINER","wait_container":{"container_id":{"value":"limited"}}})");
+  EXPECT_EQ(wait.status, 200);
+  EXPECT_NE(wait.body.find(R"("state":"TASK_FAILED","reason":"REASON_CONTAINER_LIMITATION_DISK",)"
+                           R"("limitation":{"resources":[{"name":"disk","type":"SCALAR",)"
+                           R"("scalar":{"value":10}}]},)"
+                           R"("message":"isolator 'probe' reported a limitation: the probe's )"
+                           R"(disk limit")"),
+            std::string::npos)
+      << wait.body;
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ TestAgent::TestAgent(std::vector<std::string> flags, Options options)
   const std::string cgroup =
       options.launcher == "linux-launcher" ? R"(, "cgroup_parent": ")" + cgroup_parent_ + "\"" : "";
   writeFile(dir_.file("plugins.json"), "{\"" + options.launcher + R"(": {"runtime_dir": ")" +
-                                           dir_.file("launcher") + "\"" + cgroup + "}}");
+                                           dir_.file("launcher") + "\"" + cgroup + "}" +
+                                           (options.plugin_config.empty() ? "" : ",") +
+                                           options.plugin_config + "}");
   std::vector<std::string> argv;
   if (options.uid >= 0) {
     // Everything the agent writes lives in the test's directory: let the user in.

@@ -18,6 +18,8 @@ namespace berth::testing {
 struct TestAgentOptions {
   std::string launcher = "linux-launcher";  // or "posix-launcher"
   int uid = -1;  // run the agent with this uid and gid, and no capabilities (setpriv)
+  // More members of the --plugin_config object: R"("probe": {"mode.watch": "ok"})".
+  std::string plugin_config;
 };
 
 class TestAgent {

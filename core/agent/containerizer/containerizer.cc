@@ -27,7 +27,8 @@ struct Containerizer::Container {
   std::vector<std::function<void(std::optional<Termination>)>> waiters;
   std::optional<Termination> termination;
   std::string destroy_reason;
-  std::optional<Termination> exited_early;  // the exit, when it beat start()'s answer
+  std::optional<berth::v1::Limitation> limitation;  // why it is destroyed, if an isolator said
+  std::optional<Termination> exited_early;          // the exit, when it beat start()'s answer
 
   const std::string& id() const { return state.config().container_id(); }
 };
@@ -239,6 +240,7 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
                   if (o.status != BERTH_OK || c->phase != Container::Phase::kRunning) return;
                   berth::v1::Limitation limitation;
                   limitation.ParseFromString(o.payload);
+                  if (c->destroy_reason.empty()) c->limitation = limitation;
                   destroy(c, SIGKILL, 0ns,
                           "isolator '" + isolator->name() +
                               "' reported a limitation: " + limitation.message());
@@ -284,6 +286,7 @@ void Containerizer::watchTermination(std::shared_ptr<Container> c) {
 
 void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination) {
   if (!c->destroy_reason.empty()) termination.message = c->destroy_reason;
+  termination.limitation = c->limitation;
   if (c->launched) {
     std::exchange(c->launched, nullptr)(
         Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
@@ -312,6 +315,7 @@ void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
     // Nothing was launched: the isolators that prepared clean up, and that is all.
     Termination termination;
     termination.message = c->destroy_reason;
+    termination.limitation = c->limitation;
     return cleanupNext(c, c->prepared, std::move(termination));
   }
   // The termination arrives through the pending wait.
@@ -346,6 +350,7 @@ void Containerizer::finish(std::shared_ptr<Container> c, Termination termination
   c->state.set_terminated(true);
   if (termination.wait_status) c->state.set_wait_status(*termination.wait_status);
   c->state.set_message(termination.message);
+  if (termination.limitation) *c->state.mutable_limitation() = *termination.limitation;
   if (Status s = checkpoint(*c); !s) {
     LOG(ERROR) << "Cannot checkpoint the end of container '" << c->id()
                << "': " << s.error().message();
@@ -475,6 +480,7 @@ void Containerizer::recover(std::function<void(Status)> done) {
         Termination termination;
         if (c->state.has_wait_status()) termination.wait_status = c->state.wait_status();
         termination.message = c->state.message();
+        if (c->state.has_limitation()) termination.limitation = c->state.limitation();
         c->termination = termination;
         continue;
       }

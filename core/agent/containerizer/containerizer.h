@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "berth/v1/container.pb.h"
+#include "berth/v1/isolator.pb.h"
 #include "container_state.pb.h"
 #include "core/agent/plugin_setup.h"
 #include "core/agent/state/checkpoint_store.h"
@@ -32,6 +33,8 @@ namespace berth::agent {
 struct Termination {
   std::optional<int> wait_status;  // the first process's wait(2) status, when known
   std::string message;             // why, when the agent ended it or something failed
+  // What an isolator reported (its watch hook), when that is why the container ended.
+  std::optional<berth::v1::Limitation> limitation;
 };
 
 struct ContainerSnapshot {

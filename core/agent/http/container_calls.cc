@@ -132,6 +132,20 @@ void handleContainerCall(Containerizer* containerizer, const Call& call,
         auto* wait = response.mutable_wait_container();
         if (termination->wait_status) wait->set_exit_status(*termination->wait_status);
         if (!termination->message.empty()) wait->set_message(termination->message);
+        if (const auto& limitation = termination->limitation) {
+          wait->set_state(mesos::v1::TASK_FAILED);
+          mesos::v1::TaskStatus::Reason reason;
+          if (!mesos::v1::TaskStatus::Reason_Parse(limitation->reason(), &reason)) {
+            reason = mesos::v1::TaskStatus::REASON_CONTAINER_LIMITATION;
+          }
+          wait->set_reason(reason);
+          for (const auto& resource : limitation->resources()) {
+            auto* out = wait->mutable_limitation()->add_resources();
+            out->set_name(resource.name());
+            out->set_type(mesos::v1::Value::SCALAR);
+            out->mutable_scalar()->set_value(resource.scalar());
+          }
+        }
         shared->ok(response);
       });
     }

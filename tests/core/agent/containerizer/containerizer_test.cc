@@ -193,8 +193,11 @@ TEST_F(ContainerizerTest, LimitationFromAWatchDestroysTheContainer) {
   auto termination = wait("c1");
   ASSERT_TRUE(termination && termination->wait_status);
   EXPECT_EQ(*termination->wait_status, SIGKILL);
-  EXPECT_EQ(termination->message.rfind("isolator 'probe' reported a limitation", 0), 0u)
-      << termination->message;
+  EXPECT_EQ(termination->message, "isolator 'probe' reported a limitation: the probe's disk limit");
+  ASSERT_TRUE(termination->limitation);
+  EXPECT_EQ(termination->limitation->reason(), "REASON_CONTAINER_LIMITATION_DISK");
+  ASSERT_EQ(termination->limitation->resources_size(), 1);
+  EXPECT_EQ(termination->limitation->resources(0).scalar(), 10);
   EXPECT_EQ(probeCalls("cleanup"), 1);
 }
 
