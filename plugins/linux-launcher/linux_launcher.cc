@@ -358,9 +358,8 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     if (stopping()) return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     ::waitpid(supervisor, nullptr, WNOHANG);  // reap it when it is our child
     const std::string text = readFile(termination);
-    // The status is read: the container's runtime files have served their purpose.
-    std::error_code ec;
-    std::filesystem::remove_all(containerDir(id), ec);
+    // The runtime directory stays until destroy(): the tracker may keep its record there
+    // (sessions.h), and destroy still has to reach what the first process left behind.
     {
       std::lock_guard lock(mutex_);
       containers_.erase(id);
@@ -397,13 +396,21 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
     if (std::string error = tracker_->destroy(id, signal, grace); !error.empty()) {
       return op.fail(BERTH_ERROR_UNAVAILABLE, error);
     }
+    bool waited = false;
     {
       std::lock_guard lock(mutex_);
       auto it = containers_.find(id);
-      if (it != containers_.end()) {
+      waited = it == containers_.end();
+      if (!waited) {
         it->second.start_fd = -1;
         it->second.status_fd = -1;
       }
+    }
+    // Once wait() has read the exit status (or nobody knows the container), its runtime
+    // files have served their purpose. Before that the supervisor still writes there.
+    if (waited) {
+      std::error_code ec;
+      std::filesystem::remove_all(containerDir(id), ec);
     }
     op.succeed();
   });

@@ -65,11 +65,24 @@ TEST_F(PosixLauncherTest, ROOT_KillReachesDoubleForkedProcesses) {
   for (int i = 0; i < 200 && processesWith(marker) < 3; ++i)
     std::this_thread::sleep_for(10ms);
   ASSERT_GE(processesWith(marker), 3);
+  // SIGTERM first, as an operator would: the shell dies of it, the rest after the grace.
   auto killed = agent.call(
-      R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"forks"}}})");
+      R"({"type":"KILL_CONTAINER","kill_container":{"container_id":{"value":"forks"},"signal":15}})");
   EXPECT_EQ(killed.status, 200) << killed.body;
   EXPECT_TRUE(agent.wait("forks"));
   for (int i = 0; i < 200 && processesWith(marker) > 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(processesWith(marker), 0);
+}
+
+// A container whose first process exits takes what it started in the background with it.
+TEST_F(PosixLauncherTest, ROOT_AnExitLeavesNothingBehind) {
+  TestAgent agent({}, {.launcher = "posix-launcher", .uid = kNobody});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  const std::string marker = "4343." + std::to_string(::getpid());
+  ASSERT_EQ(agent.launch("leaves", "(sleep " + marker + " &); exit 0").status, 200);
+  EXPECT_EQ(agent.wait("leaves"), 0);
+  for (int i = 0; i < 300 && processesWith(marker) > 0; ++i)
     std::this_thread::sleep_for(10ms);
   EXPECT_EQ(processesWith(marker), 0);
 }
