@@ -27,6 +27,9 @@ class IsolatorDriver {
   Status cleanup(const std::string& container_id);
   Status recover(const berth::v1::RecoverRequest& request);
 
+  // Whether the plugin has a watch hook (one that reports no limitations should not).
+  bool watches() const { return instance_->isolator()->watch != nullptr; }
+
  private:
   IsolatorDriver() = default;
   Result<std::string> call(const char* hook, agent::HookFn fn, const std::string& container_id,

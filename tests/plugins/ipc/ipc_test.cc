@@ -87,6 +87,8 @@ TEST(IpcTest, UnknownModesAndSettingsAreRefused) {
 TEST(IpcPluginTest, PlansThroughTheAbi) {
   auto driver = berth::testing::IsolatorDriver::create("ipc");
   ASSERT_TRUE(driver) << driver.error().message();
+  // No limitations to report, so no watch operation held open per container.
+  EXPECT_FALSE((*driver)->watches());
 
   berth::v1::ContainerConfig config;
   config.set_container_id("c");

@@ -79,7 +79,11 @@ class Plugin {
   const berth_host* host_;
 };
 
-// Base of an isolator. Every hook defaults to succeeding with an empty result.
+// Base of an isolator. Every hook defaults to succeeding with an empty result, except
+// watch: an isolator that does not override it reports no limitations, and its table has
+// no watch hook at all (NULL, "nothing to do"), so no operation stays open per container.
+// One that overrides it must complete each watch on a limitation, or with
+// BERTH_ERROR_CANCELLED at the latest in that container's cleanup.
 class IsolatorPlugin : public Plugin {
  public:
   using Plugin::Plugin;
@@ -87,15 +91,14 @@ class IsolatorPlugin : public Plugin {
   virtual void recover(Operation op, berth_bytes) { op.succeed(); }
   virtual void prepare(Operation op, berth_bytes) { op.succeed(); }
   virtual void isolate(Operation op, berth_bytes) { op.succeed(); }
-  // The default never reports a limitation: the operation stays open until cancelled.
-  virtual void watch(Operation op, berth_bytes) { watches_.push_back(std::move(op)); }
+  // Not called unless overridden (see above).
+  virtual void watch(Operation op, berth_bytes) {
+    op.fail(BERTH_ERROR_CANCELLED, "this isolator reports no limitations");
+  }
   virtual void update(Operation op, berth_bytes) { op.succeed(); }
   virtual void usage(Operation op, berth_bytes) { op.succeed(); }
   virtual void status(Operation op, berth_bytes) { op.succeed(); }
   virtual void cleanup(Operation op, berth_bytes) { op.succeed(); }
-
- private:
-  std::vector<Operation> watches_;
 };
 
 // Base of a launcher. Every hook must be implemented.
@@ -183,7 +186,11 @@ berth_status create(const berth_host* host, berth_plugin** out) {
           &hook<IsolatorPlugin, &IsolatorPlugin::recover>,
           &hook<IsolatorPlugin, &IsolatorPlugin::prepare>,
           &hook<IsolatorPlugin, &IsolatorPlugin::isolate>,
-          &hook<IsolatorPlugin, &IsolatorPlugin::watch>,
+          // &T::watch names the class that declares watch: IsolatorPlugin unless T (or a
+          // base between) overrides it.
+          std::is_same_v<decltype(&T::watch), void (IsolatorPlugin::*)(Operation, berth_bytes)>
+              ? nullptr
+              : &hook<IsolatorPlugin, &IsolatorPlugin::watch>,
           &hook<IsolatorPlugin, &IsolatorPlugin::update>,
           &hook<IsolatorPlugin, &IsolatorPlugin::usage>,
           &hook<IsolatorPlugin, &IsolatorPlugin::status>,
