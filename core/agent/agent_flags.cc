@@ -17,8 +17,9 @@ namespace {
 
 constexpr const char* kEnvPrefix = "BERTH_AGENT_";
 
-// build/bin/berth-agent finds build/plugins; an installed agent the install location.
-std::string defaultPluginsDir() {
+}  // namespace
+
+std::string AgentFlags::defaultPluginsDir() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -27,6 +28,8 @@ std::string defaultPluginsDir() {
   }
   return BERTH_INSTALL_PLUGINS_DIR;
 }
+
+namespace {
 
 std::string defaultRuntimeDir() {
   if (::geteuid() == 0) return "/var/run/berth";

@@ -58,6 +58,10 @@ struct AgentFlags {
   // Whether `name` is one of the agent's own flags (which no plugin may declare).
   static bool isOwnFlag(const std::string& name);
 
+  // Where plugins are found when --plugins_dir is not given: build/plugins beside a build
+  // tree's bin/, else the install location.
+  static std::string defaultPluginsDir();
+
   // The --help text.
   static std::string usage();
 };

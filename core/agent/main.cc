@@ -36,7 +36,11 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
-      std::cout << berth::agent::AgentFlags::usage();
+      std::string plugins_dir = berth::agent::AgentFlags::defaultPluginsDir();
+      for (const std::string& other : args) {
+        if (other.starts_with("--plugins_dir=")) plugins_dir = other.substr(14);
+      }
+      std::cout << berth::agent::AgentFlags::usage() << berth::agent::pluginFlagsUsage(plugins_dir);
       return 0;
     }
     if (arg == "--version") {

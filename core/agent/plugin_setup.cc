@@ -97,6 +97,21 @@ Status bindPluginFlags(const AgentFlags& flags, const PluginHost& host,
 
 }  // namespace
 
+std::string pluginFlagsUsage(const std::string& plugins_dir) {
+  PluginHost host(*TimeoutPolicy::parse(""));
+  if (!host.scan(plugins_dir)) return "";
+  std::ostringstream out;
+  for (const PluginInfo* plugin : host.plugins()) {
+    for (const PluginFlag& flag : plugin->flags) {
+      out << "  --" << flag.name << (flag.boolean ? "" : "=VALUE") << "\n      " << flag.help
+          << " (plugin " << plugin->name << ")\n";
+    }
+  }
+  if (out.str().empty()) return "";
+  return "\nFlags of the plugins in " + plugins_dir +
+         " (given only when the plugin is enabled):\n" + out.str();
+}
+
 Result<LoadedPlugins> loadPlugins(const AgentFlags& flags) {
   auto timeouts = TimeoutPolicy::parse(flags.plugin_timeouts);
   if (!timeouts) return timeouts.error().withContext("--plugin_timeouts");
@@ -178,6 +193,12 @@ Result<LoadedPlugins> loadPlugins(const AgentFlags& flags) {
     } else {
       *plugin.slot = *instance;
     }
+  }
+
+  if (!loaded.isolators.empty() && loaded.launcher == nullptr) {
+    LOG(WARNING) << "Isolators are enabled (--isolation) but no launcher (--launcher): this agent "
+                    "runs no containers; add --launcher=linux-launcher, or --launcher=posix "
+                    "without root";
   }
 
   for (const auto& [name, config] : configs) {

@@ -23,4 +23,8 @@ struct LoadedPlugins {
 // plugin (see PluginHost).
 Result<LoadedPlugins> loadPlugins(const AgentFlags& flags);
 
+// For --help: the flags the plugins in `plugins_dir` declare, one per line with its plugin
+// and help text; empty when there are none. Libraries are read, not run.
+std::string pluginFlagsUsage(const std::string& plugins_dir);
+
 }  // namespace berth::agent

@@ -109,6 +109,12 @@ std::optional<LauncherConfig> parseLauncherConfig(const berth_host* host, const 
 }
 
 std::unique_ptr<LinuxLauncher> LinuxLauncher::create(const berth_host* host, std::string* error) {
+  if (::geteuid() != 0) {
+    *error =
+        "linux-launcher needs root (namespaces, mounts and cgroups); an agent not run as root "
+        "can use --launcher=posix";
+    return nullptr;
+  }
   auto config = parseLauncherConfig(host, "linux-launcher", true, error);
   if (!config) return nullptr;
   auto cgroups = std::make_unique<Cgroups>(config->cgroup_root, config->cgroup_parent);
@@ -212,14 +218,24 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   if (const Berth__V1__LaunchPlan& plan = *decoded->plan;
       !namespaces_ && (plan.n_clone_namespaces > 0 || plan.n_enter_namespaces > 0 ||
                        plan.n_mounts > 0 || (plan.rootfs != nullptr && plan.rootfs[0] != '\0'))) {
+    std::string asked;
+    for (size_t i = 0; i < plan.n_clone_namespaces; ++i) {
+      const ProtobufCEnumValue* name = protobuf_c_enum_descriptor_get_value(
+          &berth__v1__namespace__descriptor, plan.clone_namespaces[i]);
+      asked += (asked.empty() ? "new namespaces: " : ", ") +
+               std::string(name != nullptr ? name->name : "unknown");
+    }
+    if (asked.empty()) {
+      asked = plan.n_enter_namespaces > 0 ? "joining namespaces"
+              : plan.n_mounts > 0         ? "mounts"
+                                          : "a root filesystem";
+    }
     return op.fail(BERTH_ERROR_INVALID_ARGUMENT,
                    "the posix launcher runs containers without namespaces, but the launch plan "
                    "asks for " +
-                       std::string(plan.n_clone_namespaces > 0   ? "new namespaces"
-                                   : plan.n_enter_namespaces > 0 ? "joining namespaces"
-                                   : plan.n_mounts > 0           ? "mounts"
-                                                                 : "a root filesystem") +
-                       " (use --launcher=linux-launcher, or drop the isolator that asks)");
+                       asked +
+                       " (use --launcher=linux-launcher, or drop the isolator that asks, "
+                       "such as ipc or shm)");
   }
   {
     std::lock_guard lock(mutex_);

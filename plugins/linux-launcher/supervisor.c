@@ -166,7 +166,9 @@ static void restrict_bounding(const Berth__V1__Capabilities* caps) {
   for (cap_value_t c = 0; c <= last; ++c) {
     if (!in_list(c, caps->bounding, caps->n_bounding) && cap_drop_bound(c) != 0 &&
         errno != EINVAL) {
-      fail("drop capability %d from the bounding set: %s", (int)c, strerror(errno));
+      char* name = cap_to_name(c);
+      fail("drop %s from the bounding set: %s (capabilities need the launcher to run as root)",
+           name != NULL ? name : "a capability", strerror(errno));
     }
   }
   cap_t state = cap_get_proc();

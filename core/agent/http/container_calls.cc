@@ -1,5 +1,6 @@
 #include "core/agent/http/container_calls.h"
 
+#include <google/protobuf/unknown_field_set.h>
 #include <signal.h>
 
 #include <chrono>
@@ -60,6 +61,15 @@ Result<berth::v1::ContainerConfig> containerConfigOf(const Call::LaunchContainer
                    "'launch_container.container.type': only MESOS containers are supported");
     }
     const auto& linux_in = launch.container().linux_info();
+    // A number that is not an IpcMode parses into unknown fields, not into ipc_mode.
+    const auto& unknown = linux_in.GetReflection()->GetUnknownFields(linux_in);
+    for (int i = 0; i < unknown.field_count(); ++i) {
+      if (unknown.field(i).number() == mesos::v1::LinuxInfo::kIpcModeFieldNumber) {
+        return Error(ErrorCode::kInvalidArgument,
+                     "'launch_container.container.linux_info.ipc_mode': Unknown IPC mode " +
+                         std::to_string(unknown.field(i).varint()));
+      }
+    }
     auto* linux_out = config.mutable_linux_info();
     if (linux_in.has_ipc_mode()) {
       linux_out->set_ipc_mode(static_cast<berth::v1::LinuxInfo::IpcMode>(linux_in.ipc_mode()));

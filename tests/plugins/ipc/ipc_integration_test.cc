@@ -73,6 +73,13 @@ TEST_F(IpcIntegrationTest, ROOT_DisallowedSharingRejectsTheLaunch) {
       refused.body.find("Sharing agent IPC namespace with top-level container is not allowed"),
       std::string::npos)
       << refused.body;
+  // A number Mesos does not define is refused, not read as an unset mode.
+  auto unknown = agent.launch("seven", "true", R"({"ipc_mode":7})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(
+      unknown.body.find("'launch_container.container.linux_info.ipc_mode': Unknown IPC mode 7"),
+      std::string::npos)
+      << unknown.body;
   // PRIVATE still launches.
   agent.run("private", "true", R"({"ipc_mode":"PRIVATE"})");
 }

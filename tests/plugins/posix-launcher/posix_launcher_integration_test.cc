@@ -93,7 +93,7 @@ TEST_F(PosixLauncherTest, ROOT_PlansWithNamespacesAreRefused) {
   auto refused = agent.launch("private", "true", R"({"ipc_mode":"PRIVATE"})");
   EXPECT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("the posix launcher runs containers without namespaces, but the "
-                              "launch plan asks for new namespaces"),
+                              "launch plan asks for new namespaces: IPC"),
             std::string::npos)
       << refused.body;
 }
