@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,24 +98,42 @@ static int namespace_flag(Berth__V1__Namespace ns) {
   }
 }
 
-static void apply_mount(const Berth__V1__Mount* m) {
+/* Applies a mount of the plan. Its target is a path inside the container: under `rootfs`
+ * when the container has a root filesystem of its own (NULL otherwise). */
+static void apply_mount(const Berth__V1__Mount* m, const char* rootfs) {
   unsigned long flags = 0;
   if (m->bind) flags |= MS_BIND | (m->recursive ? MS_REC : 0);
   if (m->nosuid) flags |= MS_NOSUID;
   if (m->nodev) flags |= MS_NODEV;
   if (m->noexec) flags |= MS_NOEXEC;
   const char* source = m->source != NULL ? m->source : (m->type != NULL ? m->type : "none");
-  mkdir(m->target, 0755); /* may exist */
-  if (mount(source, m->target, m->bind ? NULL : m->type, flags, m->options) != 0) {
-    fail("mount %s at %s: %s", m->type != NULL ? m->type : "bind", m->target, strerror(errno));
+  char target[4096];
+  snprintf(target, sizeof(target), "%s%s", rootfs != NULL ? rootfs : "", m->target);
+  mkdir(target, 0755); /* may exist */
+  if (mount(source, target, m->bind ? NULL : m->type, flags, m->options) != 0) {
+    fail("mount %s at %s: %s", m->type != NULL ? m->type : "bind", target, strerror(errno));
   }
   /* A bind mount ignores its flags: they take a remount. */
   const unsigned long restrictions = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
   if (m->bind && (m->read_only || restrictions != 0) &&
-      mount(NULL, m->target, NULL,
+      mount(NULL, target, NULL,
             MS_BIND | MS_REMOUNT | restrictions | (m->read_only ? MS_RDONLY : 0), NULL) != 0) {
-    fail("remount %s with its flags: %s", m->target, strerror(errno));
+    fail("remount %s with its flags: %s", target, strerror(errno));
   }
+}
+
+/* Makes `rootfs` the container's root, in a mount namespace of the first process's own:
+ * pivot_root moves the root of every process of a namespace, and the supervisor must keep
+ * the host's (it writes the exit status there). The old root is detached, not kept. */
+static void enter_rootfs(const char* rootfs) {
+  if (unshare(CLONE_NEWNS) != 0) fail("unshare the mount namespace: %s", strerror(errno));
+  if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+    fail("make / private: %s", strerror(errno));
+  }
+  if (chdir(rootfs) != 0) fail("chdir %s: %s", rootfs, strerror(errno));
+  if (syscall(SYS_pivot_root, ".", ".") != 0) fail("pivot_root %s: %s", rootfs, strerror(errno));
+  if (umount2(".", MNT_DETACH) != 0) fail("detach the old root: %s", strerror(errno));
+  if (chdir("/") != 0) fail("chdir /: %s", strerror(errno));
 }
 
 static int rlimit_resource(const char* name) {
@@ -220,6 +239,22 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
   const Berth__V1__CommandInfo* command = plan->command != NULL ? plan->command : config->command;
   if (command == NULL || command->value == NULL) fail("no command to run");
 
+  /* Output files are host paths: open them before the root changes. */
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in >= 0) dup2(in, 0);
+  if (request->stdout_path != NULL) {
+    int out = open(request->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0) fail("open %s: %s", request->stdout_path, strerror(errno));
+    dup2(out, 1);
+  }
+  if (request->stderr_path != NULL) {
+    int err = open(request->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (err < 0) fail("open %s: %s", request->stderr_path, strerror(errno));
+    dup2(err, 2);
+  }
+
+  const int has_rootfs = plan->rootfs != NULL && plan->rootfs[0] != '\0';
+  if (has_rootfs) enter_rootfs(plan->rootfs);
   if (new_pid_ns && new_mount_ns) {
     /* A /proc that shows the container's own processes. */
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
@@ -234,22 +269,12 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
                            r->has_hard ? r->hard : RLIM_INFINITY};
     if (setrlimit(resource, &limit) != 0) fail("setrlimit %s: %s", r->name, strerror(errno));
   }
-  const char* workdir =
-      plan->working_directory != NULL ? plan->working_directory : config->sandbox_directory;
+  /* The sandbox is a host path; with a root filesystem of its own the container starts in
+   * its working directory, or "/". */
+  const char* workdir = plan->working_directory != NULL ? plan->working_directory
+                        : has_rootfs                    ? "/"
+                                                        : config->sandbox_directory;
   if (workdir != NULL && chdir(workdir) != 0) fail("chdir %s: %s", workdir, strerror(errno));
-
-  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (in >= 0) dup2(in, 0);
-  if (request->stdout_path != NULL) {
-    int out = open(request->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out < 0) fail("open %s: %s", request->stdout_path, strerror(errno));
-    dup2(out, 1);
-  }
-  if (request->stderr_path != NULL) {
-    int err = open(request->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (err < 0) fail("open %s: %s", request->stderr_path, strerror(errno));
-    dup2(err, 2);
-  }
 
   /* The barrier: isolators act on our pid while we wait here. */
   char go;
@@ -340,11 +365,18 @@ int main(int argc, char** argv) {
     if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
       fail("make / private: %s", strerror(errno));
     }
-  } else if (plan->n_mounts > 0) {
-    fail("the plan has mounts but no mount namespace");
+  } else if (plan->n_mounts > 0 || (plan->rootfs != NULL && plan->rootfs[0] != '\0')) {
+    fail("the plan has mounts or a root filesystem but no mount namespace");
+  }
+  const char* rootfs = plan->rootfs != NULL && plan->rootfs[0] != '\0' ? plan->rootfs : NULL;
+  if (rootfs != NULL) {
+    /* pivot_root needs the new root to be a mount point; the plan's mounts go under it. */
+    if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) != 0) {
+      fail("bind the root filesystem %s: %s", rootfs, strerror(errno));
+    }
   }
   for (size_t i = 0; i < plan->n_mounts; ++i)
-    apply_mount(plan->mounts[i]);
+    apply_mount(plan->mounts[i], rootfs);
 
   const pid_t child = fork();
   if (child < 0) fail("fork: %s", strerror(errno));

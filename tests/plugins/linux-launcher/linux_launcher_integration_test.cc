@@ -171,6 +171,38 @@ TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
   EXPECT_NE(slurp(dir_.file("shm")).find(" 8192 "), std::string::npos) << slurp(dir_.file("shm"));
 }
 
+// A root filesystem of its own: the host's /usr bound read-only into an otherwise empty
+// directory, entered with pivot_root. The container sees only that tree; the host's mount
+// table is untouched; the output files (host paths) still fill.
+TEST_F(LinuxLauncherTest, ROOT_ARootFilesystemIsEnteredWithPivotRoot) {
+  const std::string rootfs = dir_.file("rootfs");
+  for (const char* sub : {"usr", "proc", "tmp"})
+    std::filesystem::create_directories(rootfs + "/" + sub);
+  for (const char* link : {"bin", "lib", "lib64", "sbin"}) {
+    std::filesystem::create_directory_symlink(std::string("usr/") + link, rootfs + "/" + link);
+  }
+  testing::writeFile(rootfs + "/marker", "inside");
+  berth::v1::LaunchPlan plan;
+  plan.add_clone_namespaces(berth::v1::MOUNT);
+  plan.set_rootfs(rootfs);
+  auto* usr = plan.add_mounts();
+  usr->set_source("/usr");
+  usr->set_target("/usr");
+  usr->set_bind(true);
+  usr->set_recursive(true);
+  usr->set_read_only(true);
+  ASSERT_GT(run("rooted",
+                "cat /marker; test -e " + dir_.path().string() +
+                    " || echo no-host-paths; pwd; "
+                    "touch /usr/x 2>/dev/null || echo usr-read-only",
+                plan),
+            0);
+  const auto termination = wait("rooted");
+  ASSERT_EQ(termination.wait_status(), 0) << slurp(dir_.file("rooted.err"));
+  EXPECT_EQ(slurp(dir_.file("rooted.out")), "insideno-host-paths\n/\nusr-read-only\n");
+  EXPECT_EQ(slurp("/proc/self/mountinfo").find(rootfs), std::string::npos);
+}
+
 TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("no-exec");
@@ -195,7 +227,9 @@ TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
   request.mutable_plan()->add_mounts()->set_target("/dev/shm");
   auto launched = call("launch", launcher_->launcher()->launch, "bad-plan", request);
   EXPECT_EQ(launched.status, BERTH_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(launched.message, "launch of 'bad-plan': the plan has mounts but no mount namespace");
+  EXPECT_EQ(launched.message,
+            "launch of 'bad-plan': the plan has mounts or a root filesystem but no mount "
+            "namespace");
 }
 
 TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
