@@ -284,12 +284,18 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
 
   const int status_fd = status_pipe[0];
   const int start_fd = start_pipe[1];
-  spawn([this, op, id, supervisor, status_fd, start_fd] {
+  spawn([this, op, id, dir, supervisor, status_fd, start_fd] {
+    // A launch that fails leaves nothing for destroy() to find: no files either.
+    const auto forget = [&dir] {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    };
     const std::string line = readLine(status_fd);
     if (!line.starts_with("ready ")) {
       ::close(status_fd);
       ::close(start_fd);
       ::waitpid(supervisor, nullptr, 0);
+      forget();
       const std::string why =
           line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
       return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "launch of '" + id + "': " + why);
@@ -300,6 +306,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       ::close(status_fd);
       ::close(start_fd);
       ::waitpid(supervisor, nullptr, 0);
+      forget();
       return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
     }
     {
@@ -365,10 +372,19 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   spawn([this, op, id, supervisor, termination] {
     // A pidfd tells when the supervisor is gone, whether or not it is our child (it is not
     // after an agent restart).
+    // Without a pidfd (out of descriptors, or a kernel before 5.3) the same by polling;
+    // only ESRCH means the supervisor is gone already.
     const int pidfd = supervisor > 0 ? pidfdOpen(supervisor) : -1;
-    while (!stopping() && pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
-      if (::poll(&p, 1, 100) > 0) break;
+    const bool gone = supervisor <= 0 || (pidfd < 0 && errno == ESRCH);
+    while (!stopping() && !gone) {
+      if (pidfd >= 0) {
+        pollfd p{pidfd, POLLIN, 0};
+        if (::poll(&p, 1, 100) > 0) break;
+      } else {
+        if (::kill(supervisor, 0) != 0 && errno == ESRCH) break;
+        ::waitpid(supervisor, nullptr, WNOHANG);  // a zombie child still answers kill()
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
     if (pidfd >= 0) ::close(pidfd);
     if (stopping()) return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
@@ -378,7 +394,12 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     // (sessions.h), and destroy still has to reach what the first process left behind.
     {
       std::lock_guard lock(mutex_);
-      containers_.erase(id);
+      if (auto it = containers_.find(id); it != containers_.end()) {
+        // Still held when the supervisor died before the container started.
+        if (it->second.start_fd >= 0) ::close(it->second.start_fd);
+        if (it->second.status_fd >= 0) ::close(it->second.status_fd);
+        containers_.erase(it);
+      }
     }
     Berth__V1__Termination result = BERTH__V1__TERMINATION__INIT;
     std::string message;
@@ -399,11 +420,19 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
   const std::string id = decoded->container_id;
   const int signal = decoded->signal;
   const auto grace = std::chrono::nanoseconds(decoded->grace_period_ns);
+  if (!validId(id))
+    return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "invalid container id '" + id + "'");
   Container container;
   {
+    // This destroy owns the barrier's descriptors from here: another one must not close
+    // them again.
     std::lock_guard lock(mutex_);
     auto it = containers_.find(id);
-    if (it != containers_.end()) container = it->second;
+    if (it != containers_.end()) {
+      container = it->second;
+      it->second.start_fd = -1;
+      it->second.status_fd = -1;
+    }
   }
   spawn([this, op, id, signal, grace, container] {
     // A container never started still waits at the barrier: closing it ends it.
@@ -415,12 +444,7 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
     bool waited = false;
     {
       std::lock_guard lock(mutex_);
-      auto it = containers_.find(id);
-      waited = it == containers_.end();
-      if (!waited) {
-        it->second.start_fd = -1;
-        it->second.status_fd = -1;
-      }
+      waited = containers_.count(id) == 0;
     }
     // Once wait() has read the exit status (or nobody knows the container), its runtime
     // files have served their purpose. Before that the supervisor still writes there.

@@ -300,6 +300,12 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
     fail("no_new_privs: %s", strerror(errno));
   }
 
+  /* The sandbox's host path means nothing inside a root filesystem of its own; there the
+   * plan (the image isolator) says where the sandbox is mounted, as Mesos's
+   * /mnt/mesos/sandbox. The plan's environment comes after, so it wins either way. */
+  if (config->sandbox_directory != NULL && !has_rootfs) {
+    setenv("MESOS_SANDBOX", config->sandbox_directory, 1);
+  }
   for (size_t i = 0; i < command->n_environment; ++i) {
     setenv(command->environment[i]->name,
            command->environment[i]->value ? command->environment[i]->value : "", 1);
@@ -308,8 +314,6 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
     setenv(plan->environment[i]->name,
            plan->environment[i]->value ? plan->environment[i]->value : "", 1);
   }
-  if (config->sandbox_directory != NULL) setenv("MESOS_SANDBOX", config->sandbox_directory, 1);
-
   const int shell = !command->has_shell || command->shell;
   if (shell) {
     execl("/bin/sh", "sh", "-c", command->value, (char*)NULL);
@@ -332,6 +336,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   const char* dir = argv[1];
+  /* The agent blocks SIGINT and SIGTERM in all its threads (it takes them with sigwait),
+   * and a spawned process inherits the mask: a container must start with every signal
+   * deliverable and at its default, or KILL_CONTAINER's SIGTERM would wait for SIGKILL. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int signo = 1; signo < NSIG; ++signo) {
+    if (signo != SIGKILL && signo != SIGSTOP) signal(signo, SIG_DFL);
+  }
   setsid();
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
 

@@ -173,7 +173,18 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
   call(launcher, "launch", launcher.launcher()->launch, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
          berth::v1::LaunchResult result;
-         if (outcome.status != BERTH_OK || !result.ParseFromString(outcome.payload)) {
+         const bool launched =
+             outcome.status == BERTH_OK && result.ParseFromString(outcome.payload);
+         if (c->phase != Container::Phase::kPreparing) {
+           // Destroyed while the launcher worked: what it launched goes too, and the
+           // container stays ended.
+           if (launched) {
+             call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
+                  destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
+           }
+           return;
+         }
+         if (!launched) {
            return failLaunch(c, outcome.status != BERTH_OK
                                     ? outcome.message
                                     : "the launcher answered with a malformed LaunchResult");

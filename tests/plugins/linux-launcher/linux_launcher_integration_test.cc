@@ -203,6 +203,29 @@ TEST_F(LinuxLauncherTest, ROOT_ARootFilesystemIsEnteredWithPivotRoot) {
   EXPECT_EQ(slurp("/proc/self/mountinfo").find(rootfs), std::string::npos);
 }
 
+// The agent blocks SIGTERM in its threads; a container must not inherit that. A program
+// run without a shell (which would reset the mask itself) dies of SIGTERM at once, well
+// before the grace period would send SIGKILL.
+TEST_F(LinuxLauncherTest, ROOT_ContainersStartWithSignalsUnblocked) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, nullptr);  // as the agent does
+  berth::v1::LaunchPlan plan;
+  plan.mutable_command()->set_shell(false);
+  plan.mutable_command()->set_value("/bin/sleep");
+  plan.mutable_command()->add_arguments("sleep");
+  plan.mutable_command()->add_arguments("1000");
+  ASSERT_GT(run("term", "unused", plan), 0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(destroy("term", SIGTERM, 10s).status, BERTH_OK);
+  const auto termination = wait("term");
+  pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  ASSERT_TRUE(WIFSIGNALED(termination.wait_status())) << termination.wait_status();
+  EXPECT_EQ(WTERMSIG(termination.wait_status()), SIGTERM);
+}
+
 TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("no-exec");
