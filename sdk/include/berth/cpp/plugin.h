@@ -230,15 +230,15 @@ berth_status create(const berth_host* host, berth_plugin** out) {
   return BERTH_ERROR_INTERNAL;
 }
 
-// A plugin built with these headers speaks exactly their minor; it has no code paths for
-// older hosts, so it refuses a range that does not contain it.
-inline bool inRange(uint32_t low, uint32_t high, uint32_t value) {
-  return low <= value && value <= high;
-}
-
+// The helpers use only host services of SDK 1.0, and what SDK 1.1 added (declared flags)
+// is read by the host, which checks the descriptor's size. So a plugin built with these
+// headers speaks every minor from 0 to theirs: it picks the highest the host offers, and
+// refuses only a range entirely newer than its SDK, or an inverted one. A plugin that
+// calls a host service newer than 1.0 must check BERTH_HOST_HAS before using it. In a
+// 1.0 host, declared flags are not offered to operators; the plugin sees its defaults.
 inline berth_status negotiate(uint32_t host_min, uint32_t host_max, uint32_t* chosen) {
-  if (!inRange(host_min, host_max, BERTH_ABI_MINOR)) return BERTH_ERROR_INCOMPATIBLE;
-  *chosen = BERTH_ABI_MINOR;
+  if (host_min > host_max || host_min > BERTH_ABI_MINOR) return BERTH_ERROR_INCOMPATIBLE;
+  *chosen = host_max < BERTH_ABI_MINOR ? host_max : BERTH_ABI_MINOR;
   return BERTH_OK;
 }
 

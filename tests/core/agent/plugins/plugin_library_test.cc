@@ -102,6 +102,23 @@ TEST(PluginLibraryTest, NewerMinorThatFeatureDetectsLoads) {
   EXPECT_EQ(*minor, static_cast<uint32_t>(BERTH_ABI_MINOR));
 }
 
+// A C++ plugin built with SDK 1.1 still loads in a 1.0 agent (which offers only [0, 0]),
+// and refuses only ranges wholly newer than its SDK.
+TEST(PluginLibraryTest, CppPluginsOfANewerSdkSpeakOlderHosts) {
+  auto library = PluginLibrary::load(fixture("berth-probe.so"));
+  ASSERT_TRUE(library);
+  const berth_plugin_entry& entry = (*library)->entry();
+  uint32_t chosen = 99;
+  EXPECT_EQ(entry.init(0, 0, &chosen), BERTH_OK);
+  EXPECT_EQ(chosen, 0u);
+  entry.deinit();
+  EXPECT_EQ(entry.init(0, 50, &chosen), BERTH_OK);
+  EXPECT_EQ(chosen, static_cast<uint32_t>(BERTH_ABI_MINOR));
+  entry.deinit();
+  EXPECT_EQ(entry.init(BERTH_ABI_MINOR + 1, 50, &chosen), BERTH_ERROR_INCOMPATIBLE);
+  EXPECT_EQ(entry.init(1, 0, &chosen), BERTH_ERROR_INCOMPATIBLE);
+}
+
 TEST(PluginLibraryTest, MinorOutsideTheOfferIsRefused) {
   auto library = PluginLibrary::load(fixture("berth-rogue-greedy-minor.so"));
   ASSERT_TRUE(library);
