@@ -360,8 +360,7 @@ TEST(ContainerLimitationTest, ROOT_WaitReportsTheLimitation) {
   EXPECT_NE(wait.body.find(R"("state":"TASK_FAILED","reason":"REASON_CONTAINER_LIMITATION_DISK",)"
                            R"("limitation":{"resources":[{"name":"disk","type":"SCALAR",)"
                            R"("scalar":{"value":10}}]},)"
-                           R"("message":"isolator 'probe' reported a limitation: the probe's )"
-                           R"(disk limit")"),
+                           R"("message":"the probe's disk limit")"),
             std::string::npos)
       << wait.body;
 }

@@ -240,26 +240,34 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
          }
          if (c->phase != Container::Phase::kStarting) return;  // destroyed meanwhile
          c->phase = Container::Phase::kRunning;
-         for (PluginInstance* isolator : plugins_.isolators) {
-           // No watch hook means no limitation ever; the generic "NULL hook completes at
-           // once" would read as one.
-           if (isolator->isolator()->watch == nullptr) continue;
-           berth::v1::WatchRequest watch;
-           watch.set_container_id(c->id());
-           call(*isolator, "watch", isolator->isolator()->watch, c->id(), watch.SerializeAsString(),
-                false, [this, c, isolator](OperationOutcome o) {
-                  if (o.status != BERTH_OK || c->phase != Container::Phase::kRunning) return;
-                  berth::v1::Limitation limitation;
-                  limitation.ParseFromString(o.payload);
-                  if (c->destroy_reason.empty()) c->limitation = limitation;
-                  destroy(c, SIGKILL, 0ns,
-                          "isolator '" + isolator->name() +
-                              "' reported a limitation: " + limitation.message());
-                });
-         }
+         watchIsolators(c);
          if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
          if (exited) onExit(c, std::move(*exited));
        });
+}
+
+void Containerizer::watchIsolators(std::shared_ptr<Container> c) {
+  for (PluginInstance* isolator : plugins_.isolators) {
+    // No watch hook means no limitation ever; the generic "NULL hook completes at once"
+    // would read as one.
+    if (isolator->isolator()->watch == nullptr) continue;
+    berth::v1::WatchRequest watch;
+    watch.set_container_id(c->id());
+    call(*isolator, "watch", isolator->isolator()->watch, c->id(), watch.SerializeAsString(), false,
+         [this, c, isolator](OperationOutcome o) {
+           if (o.status != BERTH_OK || c->phase != Container::Phase::kRunning) return;
+           berth::v1::Limitation limitation;
+           limitation.ParseFromString(o.payload);
+           // As Mesos: the limitation's own message is the termination's.
+           std::string message = limitation.message();
+           if (message.empty())
+             message = "isolator '" + isolator->name() + "' reported a limitation";
+           LOG(WARNING) << "Isolator '" << isolator->name()
+                        << "' reported a limitation of container '" << c->id() << "': " << message;
+           if (c->destroy_reason.empty()) c->limitation = limitation;
+           destroy(c, SIGKILL, 0ns, message);
+         });
+  }
 }
 
 void Containerizer::failLaunch(std::shared_ptr<Container> c, const std::string& why) {
@@ -531,6 +539,7 @@ void Containerizer::recover(std::function<void(Status)> done) {
       for (auto& [id, c] : containers_) {
         if (c->phase == Container::Phase::kRunning) {
           watchTermination(c);
+          watchIsolators(c);  // limitations are enforced on recovered containers too
         } else if (c->phase == Container::Phase::kPreparing) {
           destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
         }

@@ -96,6 +96,8 @@ class Containerizer {
   void isolateNext(std::shared_ptr<Container> c, size_t index);
   void startProcess(std::shared_ptr<Container> c);
   void watchTermination(std::shared_ptr<Container> c);
+  // Starts each isolator's watch; a limitation destroys the container with its reason.
+  void watchIsolators(std::shared_ptr<Container> c);
   void onExit(std::shared_ptr<Container> c, Termination termination);
   void failLaunch(std::shared_ptr<Container> c, const std::string& why);
   void destroy(std::shared_ptr<Container> c, int signal, std::chrono::nanoseconds grace,

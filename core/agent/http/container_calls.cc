@@ -144,11 +144,14 @@ void handleContainerCall(Containerizer* containerizer, const Call& call,
         if (!termination->message.empty()) wait->set_message(termination->message);
         if (const auto& limitation = termination->limitation) {
           wait->set_state(mesos::v1::TASK_FAILED);
+          // A reason Mesos does not define still says "a limitation".
           mesos::v1::TaskStatus::Reason reason;
-          if (!mesos::v1::TaskStatus::Reason_Parse(limitation->reason(), &reason)) {
-            reason = mesos::v1::TaskStatus::REASON_CONTAINER_LIMITATION;
+          if (!limitation->reason().empty()) {
+            if (!mesos::v1::TaskStatus::Reason_Parse(limitation->reason(), &reason)) {
+              reason = mesos::v1::TaskStatus::REASON_CONTAINER_LIMITATION;
+            }
+            wait->set_reason(reason);
           }
-          wait->set_reason(reason);
           for (const auto& resource : limitation->resources()) {
             auto* out = wait->mutable_limitation()->add_resources();
             out->set_name(resource.name());

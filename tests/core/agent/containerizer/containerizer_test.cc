@@ -193,7 +193,7 @@ TEST_F(ContainerizerTest, LimitationFromAWatchDestroysTheContainer) {
   auto termination = wait("c1");
   ASSERT_TRUE(termination && termination->wait_status);
   EXPECT_EQ(*termination->wait_status, SIGKILL);
-  EXPECT_EQ(termination->message, "isolator 'probe' reported a limitation: the probe's disk limit");
+  EXPECT_EQ(termination->message, "the probe's disk limit");
   ASSERT_TRUE(termination->limitation);
   EXPECT_EQ(termination->limitation->reason(), "REASON_CONTAINER_LIMITATION_DISK");
   ASSERT_EQ(termination->limitation->resources_size(), 1);
@@ -251,6 +251,19 @@ TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornO
   auto killed = wait("running");
   ASSERT_TRUE(killed && killed->wait_status);
   EXPECT_EQ(*killed->wait_status, SIGKILL);
+}
+
+// Isolators watch recovered containers again: a limitation still ends them.
+TEST_F(ContainerizerTest, RecoveredContainersAreWatchedAgain) {
+  start();
+  ASSERT_TRUE(launch(config("watched")));
+  stop();
+
+  start({}, {{"mode.watch", "ok"}});
+  auto termination = wait("watched");
+  ASSERT_TRUE(termination);
+  ASSERT_TRUE(termination->limitation);
+  EXPECT_EQ(termination->limitation->reason(), "REASON_CONTAINER_LIMITATION_DISK");
 }
 
 }  // namespace
