@@ -4,6 +4,8 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "core/api/json_printer.h"
+
 namespace berth::api {
 
 namespace {
@@ -37,15 +39,7 @@ Status decode(net::ContentType type, std::string_view body, google::protobuf::Me
 
 std::string encode(net::ContentType type, const google::protobuf::Message& message) {
   if (type == net::ContentType::kProtobuf) return message.SerializeAsString();
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  // Printing a valid message cannot fail; a failure here is a bug in the caller.
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    LOG(FATAL) << "cannot print " << message.GetTypeName() << " as JSON: " << status.message();
-  }
-  return json;
+  return printJson(message);
 }
 
 }  // namespace berth::api

@@ -1,7 +1,8 @@
 // Protobuf messages to and from HTTP bodies, in the media type negotiated for a call.
 //
-// JSON goes through protobuf's own JSON mapping: field names are printed as in the .proto
-// (snake_case, as Mesos prints them) and accepted in either snake_case or lowerCamelCase.
+// JSON is read with protobuf's own JSON mapping (field names in snake_case or
+// lowerCamelCase, integers as numbers or strings) and printed as Mesos prints it
+// (json_printer.h: snake_case names, integers as numbers).
 // Unlike Mesos, an unknown field is an error rather than silently ignored: a misspelt
 // field would otherwise be dropped without a word.
 #pragma once

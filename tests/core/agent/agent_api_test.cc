@@ -64,8 +64,8 @@ TEST_F(AgentApiTest, GetAgentReportsTheResources) {
   EXPECT_EQ(response.status, 200) << response.body;
   EXPECT_NE(
       response.body.find(R"("resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":2}},)"
-                         R"({"name":"ports","type":"RANGES","ranges":{"range":[{"begin":"31000",)"
-                         R"("end":"31001"}]}}])"),
+                         R"({"name":"ports","type":"RANGES","ranges":{"range":[{"begin":31000,)"
+                         R"("end":31001}]}}])"),
       std::string::npos)
       << response.body;
   EXPECT_NE(response.body.find(R"("port":5051)"), std::string::npos) << response.body;
