@@ -30,10 +30,37 @@ using berth::cpp::Operation;
 
 namespace {
 
+// The directory of this user's Berth runtime files when not root: $XDG_RUNTIME_DIR/berth,
+// else /tmp/berth-<uid>. Records there decide what gets killed at recovery, so it must be
+// the user's own and no one else's (see privateDir()).
+std::string userRuntimeRoot() {
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/berth";
+  }
+  return "/tmp/berth-" + std::to_string(::geteuid());
+}
+
 std::string defaultRuntimeDir(const std::string& name) {
   if (::geteuid() == 0) return "/var/run/berth/" + name;
-  const char* tmp = std::getenv("TMPDIR");
-  return std::string(tmp != nullptr ? tmp : "/tmp") + "/berth/" + name;
+  return userRuntimeRoot() + "/" + name;
+}
+
+// Creates `dir` 0700 if needed and checks that it is a real directory of this user with no
+// access for others: in a shared /tmp another user could have made it first.
+bool privateDir(const std::string& dir, std::string* error) {
+  ::mkdir(dir.c_str(), 0700);
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    *error = "runtime directory " + dir + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    *error = "runtime directory " + dir +
+             " must be a directory of this user that no one else can use (mode 0700, not a "
+             "symlink); set runtime_dir to choose another";
+    return false;
+  }
+  return true;
 }
 
 // berth-supervisor is installed beside this plugin's shared object.
@@ -75,10 +102,12 @@ std::optional<LauncherConfig> parseLauncherConfig(const berth_host* host, const 
                                                   bool cgroups, std::string* error) {
   LauncherConfig config;
   config.runtime_dir = defaultRuntimeDir(name);
+  bool default_dir = true;
   config.supervisor = defaultSupervisor();
   for (const auto& [key, value] : berth::cpp::configEntries(host)) {
     if (key == "runtime_dir") {
       config.runtime_dir = value;
+      default_dir = false;
     } else if (key == "supervisor") {
       config.supervisor = value;
     } else if (cgroups && key == "cgroup_root") {
@@ -99,6 +128,7 @@ std::optional<LauncherConfig> parseLauncherConfig(const berth_host* host, const 
     *error = "supervisor '" + config.supervisor + "' is not executable: " + std::strerror(errno);
     return std::nullopt;
   }
+  if (default_dir && ::geteuid() != 0 && !privateDir(userRuntimeRoot(), error)) return std::nullopt;
   std::error_code ec;
   std::filesystem::create_directories(config.runtime_dir, ec);
   if (ec) {

@@ -13,29 +13,52 @@ namespace linux_launcher {
 
 namespace {
 
-// Session and state of `pid` from /proc/<pid>/stat; false if it is gone.
-bool sessionOf(pid_t pid, pid_t* session, char* state) {
+struct ProcessStat {
+  char state = 0;
+  pid_t session = 0;
+  unsigned long long start_time = 0;  // clock ticks after boot
+};
+
+// Fields of /proc/<pid>/stat; false if the process is gone.
+bool statOf(pid_t pid, ProcessStat* out) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), {});
   // The command name may hold spaces and parentheses: fields resume after the last ')'.
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream fields(stat.substr(close + 1));
+  std::string skip;
   pid_t ppid = 0;
   pid_t group = 0;
-  fields >> *state >> ppid >> group >> *session;
+  fields >> out->state >> ppid >> group >> out->session;
+  for (int field = 7; field < 22; ++field)
+    fields >> skip;  // tty_nr ... itrealvalue
+  fields >> out->start_time;
   return static_cast<bool>(fields);
+}
+
+std::string bootId() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  in >> id;
+  return id;
 }
 
 }  // namespace
 
 Sessions::Sessions(std::string runtime_dir) : runtime_dir_(std::move(runtime_dir)) {}
 
+// The record names the session and its leader's start time and boot: a session id is a
+// pid, which Linux may hand out again once the session is empty, and a new leader of the
+// same number must not be taken for the container.
 std::string Sessions::add(const std::string& id, pid_t pid) const {
   const pid_t session = ::getsid(pid);
   if (session < 0) return "session of " + std::to_string(pid) + ": " + std::strerror(errno);
+  ProcessStat leader;
+  if (!statOf(session, &leader))
+    return "the session leader " + std::to_string(session) + " is gone";
   std::ofstream out(record(id));
-  out << session << "\n";
+  out << session << " " << leader.start_time << " " << bootId() << "\n";
   out.flush();
   if (!out) return "write " + record(id) + ": " + std::strerror(errno);
   return "";
@@ -45,16 +68,20 @@ std::vector<pid_t> Sessions::pids(const std::string& id) const {
   std::vector<pid_t> found;
   std::ifstream in(record(id));
   pid_t leader = 0;
-  if (!(in >> leader) || leader <= 0) return found;
+  unsigned long long start_time = 0;
+  std::string boot;
+  if (!(in >> leader >> start_time >> boot) || leader <= 0) return found;
+  if (boot != bootId()) return found;  // that session ended with the last boot
+  // A live process with the leader's pid that started at another time is a new one.
+  if (ProcessStat now; statOf(leader, &now) && now.start_time != start_time) return found;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = std::stoi(name);
-    pid_t session = 0;
-    char state = 0;
-    if (pid == leader || !sessionOf(pid, &session, &state)) continue;
-    if (session == leader && state != 'Z') found.push_back(pid);
+    ProcessStat stat;
+    if (pid == leader || !statOf(pid, &stat)) continue;
+    if (stat.session == leader && stat.state != 'Z') found.push_back(pid);
   }
   return found;
 }

@@ -35,8 +35,11 @@ TestAgent::TestAgent(std::vector<std::string> flags, Options options)
     : cgroup_parent_(uniqueCgroupParent()) {
   const std::string cgroup =
       options.launcher == "linux-launcher" ? R"(, "cgroup_parent": ")" + cgroup_parent_ + "\"" : "";
-  writeFile(dir_.file("plugins.json"), "{\"" + options.launcher + R"(": {"runtime_dir": ")" +
-                                           dir_.file("launcher") + "\"" + cgroup + "}" +
+  std::string settings = options.launcher_runtime_dir
+                             ? R"("runtime_dir": ")" + dir_.file("launcher") + "\"" + cgroup
+                         : cgroup.empty() ? ""
+                                          : cgroup.substr(2);
+  writeFile(dir_.file("plugins.json"), "{\"" + options.launcher + "\": {" + settings + "}" +
                                            (options.plugin_config.empty() ? "" : ",") +
                                            options.plugin_config + "}");
   std::vector<std::string> argv;
@@ -51,7 +54,7 @@ TestAgent::TestAgent(std::vector<std::string> flags, Options options)
                "--runtime_dir=" + dir_.file("run"), "--port=0", "--launcher=" + options.launcher,
                "--plugin_config=" + dir_.file("plugins.json")});
   argv.insert(argv.end(), flags.begin(), flags.end());
-  process_ = std::make_unique<BackgroundProcess>(argv);
+  process_ = std::make_unique<BackgroundProcess>(argv, options.env);
   auto output = process_->waitForOutput("Plugins recovered", 20s);
   if (!output) return;
   std::smatch match;

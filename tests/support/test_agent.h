@@ -4,6 +4,7 @@
 // up by the destructor.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ struct TestAgentOptions {
   int uid = -1;  // run the agent with this uid and gid, and no capabilities (setpriv)
   // More members of the --plugin_config object: R"("probe": {"mode.watch": "ok"})".
   std::string plugin_config;
+  // false: the launcher chooses its own runtime_dir.
+  bool launcher_runtime_dir = true;
+  // Added to the agent's environment.
+  std::map<std::string, std::string> env;
 };
 
 class TestAgent {

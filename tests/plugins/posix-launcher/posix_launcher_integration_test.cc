@@ -87,6 +87,32 @@ TEST_F(PosixLauncherTest, ROOT_AnExitLeavesNothingBehind) {
   EXPECT_EQ(processesWith(marker), 0);
 }
 
+// Without root, the default runtime directory must be the user's own: records there
+// decide what recovery kills, and in a shared directory another user could plant them.
+TEST_F(PosixLauncherTest, ROOT_ARuntimeDirectoryOfAnotherUserIsRefused) {
+  berth::testing::TempDir runtime;
+  std::filesystem::permissions(runtime.path(), std::filesystem::perms::all);
+  std::filesystem::create_directory(runtime.file("berth"));  // root's, in the way
+  TestAgent refused({}, {.launcher = "posix-launcher",
+                         .uid = kNobody,
+                         .launcher_runtime_dir = false,
+                         .env = {{"XDG_RUNTIME_DIR", runtime.path().string()}}});
+  EXPECT_FALSE(refused.started());
+  EXPECT_NE(refused.output().find("runtime directory " + runtime.file("berth") +
+                                  " must be a directory of this user"),
+            std::string::npos)
+      << refused.output();
+
+  std::filesystem::remove(runtime.file("berth"));
+  TestAgent agent({}, {.launcher = "posix-launcher",
+                       .uid = kNobody,
+                       .launcher_runtime_dir = false,
+                       .env = {{"XDG_RUNTIME_DIR", runtime.path().string()}}});
+  ASSERT_TRUE(agent.started()) << agent.output();
+  EXPECT_EQ(agent.run("own", "echo ok"), "ok\n");
+  EXPECT_TRUE(std::filesystem::is_directory(runtime.file("berth/posix-launcher")));
+}
+
 TEST_F(PosixLauncherTest, ROOT_PlansWithNamespacesAreRefused) {
   TestAgent agent({"--isolation=ipc"}, {.launcher = "posix-launcher"});
   ASSERT_TRUE(agent.started()) << agent.output();
