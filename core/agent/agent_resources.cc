@@ -86,6 +86,13 @@ Result<mesos::v1::Resource> parseEntry(const std::string& entry) {
   } else {
     resource.set_type(mesos::v1::Value::SCALAR);
     size_t used = 0;
+    // "31000-32000" is a range written without brackets; say so rather than "not a number".
+    const size_t dash = value.find('-');
+    if (dash != std::string::npos && dash > 0 && dash + 1 < value.size() &&
+        value.find_first_not_of("0123456789-") == std::string::npos) {
+      return invalid("'" + value + "' in '" + entry +
+                     "' is not a number (ranges go in brackets: '" + name + ":[" + value + "]')");
+    }
     double number = 0;
     try {
       number = std::stod(value, &used);
@@ -104,12 +111,33 @@ Status check(const std::vector<mesos::v1::Resource>& resources) {
     if (!names.insert(resource.name()).second) {
       return invalid("'" + resource.name() + "' is given twice");
     }
-    if (resource.type() == mesos::v1::Value::SCALAR) {
-      if (!resource.has_scalar()) return invalid("'" + resource.name() + "' has no scalar value");
-      const double value = resource.scalar().value();
-      if (!std::isfinite(value) || value < 0) {
-        return invalid("'" + resource.name() + "' must be a finite, non-negative number");
+    if (resource.role() != "*") {
+      return invalid("'" + resource.name() + "' is reserved for role '" + resource.role() +
+                     "'; static reservations are not supported");
+    }
+    switch (resource.type()) {
+      case mesos::v1::Value::SCALAR: {
+        if (!resource.has_scalar()) return invalid("'" + resource.name() + "' has no scalar value");
+        const double value = resource.scalar().value();
+        if (!std::isfinite(value) || value < 0) {
+          return invalid("'" + resource.name() + "' must be a finite, non-negative number");
+        }
+        break;
       }
+      case mesos::v1::Value::RANGES:
+        if (!resource.has_ranges()) return invalid("'" + resource.name() + "' has no ranges");
+        for (const auto& range : resource.ranges().range()) {
+          if (range.begin() > range.end()) {
+            return invalid("'" + resource.name() + "' has an inverted range " +
+                           std::to_string(range.begin()) + "-" + std::to_string(range.end()));
+          }
+        }
+        break;
+      case mesos::v1::Value::SET:
+        if (!resource.has_set()) return invalid("'" + resource.name() + "' has no set");
+        break;
+      default:
+        return invalid("'" + resource.name() + "' is of a type resources cannot have");
     }
   }
   return okStatus();

@@ -31,7 +31,7 @@ TEST(AgentResourcesTest, ParsesMesosText) {
 
 TEST(AgentResourcesTest, ParsesJson) {
   auto parsed = parseResources(
-      R"([{"name":"cpus","type":"SCALAR","scalar":{"value":4}},)"
+      R"([{"name":"cpus","type":"SCALAR","scalar":{"value":4},"role":"*"},)"
       R"({"name":"ports","type":"RANGES","ranges":{"range":[{"begin":1,"end":2}]}}])");
   ASSERT_TRUE(parsed) << parsed.error().message();
   EXPECT_EQ(find(*parsed, "cpus")->scalar().value(), 4);
@@ -53,6 +53,14 @@ TEST(AgentResourcesTest, BadInputNamesTheEntry) {
       {"ports:[1-x]", "--resources: 'x' in 'ports:[1-x]' is not a whole number"},
       {"ports:[1-2", "--resources: unclosed '[' in 'ports:[1-2'"},
       {"[{\"name\":1}]", "--resources: not a JSON array of Resource objects: "},
+      {"ports:31000-32000",
+       "--resources: '31000-32000' in 'ports:31000-32000' is not a number (ranges go in "
+       "brackets: 'ports:[31000-32000]')"},
+      {R"([{"name":"ports","type":"RANGES","ranges":{"range":[{"begin":5,"end":1}]}}])",
+       "--resources: 'ports' has an inverted range 5-1"},
+      {R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1},"role":"web"}])",
+       "--resources: 'cpus' is reserved for role 'web'; static reservations are not supported"},
+      {R"([{"name":"ports","type":"RANGES"}])", "--resources: 'ports' has no ranges"},
   };
   for (const auto& [text, message] : cases) {
     auto parsed = parseResources(text);
