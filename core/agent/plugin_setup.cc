@@ -187,7 +187,18 @@ Result<LoadedPlugins> loadPlugins(const AgentFlags& flags) {
     PluginConfig config;
     if (auto it = configs.find(plugin.name); it != configs.end()) config = it->second;
     auto instance = host.instantiate(plugin.name, std::move(config), plugin.kind);
-    if (!instance) return instance.error().withContext(plugin.flag);
+    if (!instance) {
+      // A refusal of one of the plugin's own flags ("key: why") names that flag as the
+      // operator wrote it, rather than the flag that enabled the plugin.
+      std::string context = plugin.flag;
+      for (const PluginFlagValue& given : flags.plugin_flags) {
+        if (instance.error().message().find("failed to start: " + given.name + ": ") !=
+            std::string::npos) {
+          context = given.origin;
+        }
+      }
+      return instance.error().withContext(context);
+    }
     if (plugin.slot == nullptr) {
       loaded.isolators.push_back(*instance);
     } else {

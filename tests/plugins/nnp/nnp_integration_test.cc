@@ -96,6 +96,18 @@ TEST_F(NnpIntegrationTest, ROOT_CapabilitySetsAreWhatWasAsked) {
       << over_bounding.body;
 }
 
+TEST_F(NnpIntegrationTest, ROOT_AMalformedFlagStopsTheAgentNamingIt) {
+  TestAgent agent({"--isolation=nnp", "--bounding_capabilities=[]"});
+  EXPECT_FALSE(agent.started());
+  EXPECT_NE(agent.output().find("berth-agent: --bounding_capabilities=[]: plugin 'nnp' ("),
+            std::string::npos)
+      << agent.output();
+  EXPECT_NE(agent.output().find("failed to start: bounding_capabilities: not a JSON "
+                                "CapabilityInfo"),
+            std::string::npos)
+      << agent.output();
+}
+
 TEST_F(NnpIntegrationTest, ROOT_AnEffectiveSetBeyondTheBoundingSetStopsTheAgent) {
   TestAgent agent({"--isolation=nnp", R"(--effective_capabilities={"capabilities":["SYS_ADMIN"]})",
                    R"(--bounding_capabilities={"capabilities":["CHOWN"]})"});
