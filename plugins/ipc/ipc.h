@@ -27,7 +27,6 @@ std::optional<Settings> parseSettings(
     const std::vector<std::pair<std::string, std::string>>& config, std::string* error);
 
 struct Container {
-  std::string id;
   std::optional<uint32_t> ipc_mode;  // unset: Mesos 1.9's legacy behaviour
   // For a nested container: its parent's id, and the parent's first process if the
   // plugin has seen it (isolate or recover).

@@ -49,7 +49,6 @@ class IpcIsolator : public berth::cpp::IsolatorPlugin {
     }
     const Berth__V1__ContainerConfig& config = *decoded->config;
     ipc::Container container;
-    container.id = config.container_id;
     if (config.linux_info != nullptr && config.linux_info->has_ipc_mode) {
       container.ipc_mode = static_cast<uint32_t>(config.linux_info->ipc_mode);
     }

@@ -25,7 +25,7 @@ class Cgroups : public ProcessTracker {
   // Where container cgroups live, e.g. /sys/fs/cgroup/freezer/berth. Empty if neither a v2
   // hierarchy nor a v1 freezer is mounted; error() says why.
   const std::string& base() const { return base_; }
-  const std::string& error() const override { return error_; }
+  const std::string& error() const { return error_; }
   bool v2() const { return v2_; }
 
   // Creates the container's cgroup and moves `pid` into it. Returns an error text or "".

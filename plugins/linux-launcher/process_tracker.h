@@ -16,9 +16,6 @@ class ProcessTracker {
  public:
   virtual ~ProcessTracker() = default;
 
-  // Empty when the tracker works; otherwise why it cannot.
-  virtual const std::string& error() const = 0;
-
   // Starts tracking the container whose first process is `pid`. Returns an error text or "".
   virtual std::string add(const std::string& container_id, pid_t pid) const = 0;
   // The container's live processes (its supervisor excluded).

@@ -18,7 +18,6 @@ class Sessions : public ProcessTracker {
   // Records live under `runtime_dir`/<container id>/session.
   explicit Sessions(std::string runtime_dir);
 
-  const std::string& error() const override { return error_; }
   std::string add(const std::string& container_id, pid_t pid) const override;
   std::vector<pid_t> pids(const std::string& container_id) const override;
   std::vector<std::string> containers() const override;
@@ -29,7 +28,6 @@ class Sessions : public ProcessTracker {
   std::string record(const std::string& id) const { return runtime_dir_ + "/" + id + "/session"; }
 
   const std::string runtime_dir_;
-  const std::string error_;
 };
 
 }  // namespace linux_launcher

@@ -14,15 +14,15 @@ using ipc::Settings;
 TEST(IpcTest, TopLevelContainers) {
   std::string error;
   // Unset keeps Mesos 1.9's legacy behaviour: a namespace of its own.
-  auto unset = ipc::decide({}, Container{.id = "c"}, &error);
+  auto unset = ipc::decide({}, Container{}, &error);
   ASSERT_TRUE(unset) << error;
   EXPECT_TRUE(unset->clone);
 
-  auto private_mode = ipc::decide({}, Container{.id = "c", .ipc_mode = ipc::kPrivate}, &error);
+  auto private_mode = ipc::decide({}, Container{.ipc_mode = ipc::kPrivate}, &error);
   ASSERT_TRUE(private_mode);
   EXPECT_TRUE(private_mode->clone);
 
-  auto shared = ipc::decide({}, Container{.id = "c", .ipc_mode = ipc::kShareParent}, &error);
+  auto shared = ipc::decide({}, Container{.ipc_mode = ipc::kShareParent}, &error);
   ASSERT_TRUE(shared);
   EXPECT_FALSE(shared->clone);
   EXPECT_EQ(shared->enter, "");
@@ -31,16 +31,15 @@ TEST(IpcTest, TopLevelContainers) {
 TEST(IpcTest, SharingTheAgentsNamespaceCanBeDisallowed) {
   std::string error;
   const Settings disallow{.disallow_sharing_agent_ipc_namespace = true};
-  EXPECT_FALSE(ipc::decide(disallow, Container{.id = "c", .ipc_mode = ipc::kShareParent}, &error));
+  EXPECT_FALSE(ipc::decide(disallow, Container{.ipc_mode = ipc::kShareParent}, &error));
   EXPECT_EQ(error,
             "Sharing agent IPC namespace with top-level container is not allowed "
             "(--disallow_sharing_agent_ipc_namespace)");
   // Only SHARE_PARENT is refused; an unset mode still gets a namespace of its own.
-  EXPECT_TRUE(ipc::decide(disallow, Container{.id = "c"}, &error));
+  EXPECT_TRUE(ipc::decide(disallow, Container{}, &error));
   // A nested container shares its parent's, not the agent's.
   auto nested = ipc::decide(
-      disallow,
-      Container{.id = "c.n", .ipc_mode = ipc::kShareParent, .parent_id = "c", .parent_pid = 42},
+      disallow, Container{.ipc_mode = ipc::kShareParent, .parent_id = "c", .parent_pid = 42},
       &error);
   ASSERT_TRUE(nested) << error;
   EXPECT_EQ(nested->enter, "/proc/42/ns/ipc");
@@ -49,18 +48,17 @@ TEST(IpcTest, SharingTheAgentsNamespaceCanBeDisallowed) {
 TEST(IpcTest, NestedContainers) {
   std::string error;
   for (std::optional<uint32_t> mode : {std::optional<uint32_t>(), std::optional<uint32_t>(2)}) {
-    auto shared = ipc::decide(
-        {}, Container{.id = "n", .ipc_mode = mode, .parent_id = "p", .parent_pid = 7}, &error);
+    auto shared =
+        ipc::decide({}, Container{.ipc_mode = mode, .parent_id = "p", .parent_pid = 7}, &error);
     ASSERT_TRUE(shared) << error;
     EXPECT_FALSE(shared->clone);
     EXPECT_EQ(shared->enter, "/proc/7/ns/ipc");
   }
-  auto own =
-      ipc::decide({}, Container{.id = "n", .ipc_mode = ipc::kPrivate, .parent_id = "p"}, &error);
+  auto own = ipc::decide({}, Container{.ipc_mode = ipc::kPrivate, .parent_id = "p"}, &error);
   ASSERT_TRUE(own);
   EXPECT_TRUE(own->clone);
 
-  EXPECT_FALSE(ipc::decide({}, Container{.id = "n", .parent_id = "p"}, &error));
+  EXPECT_FALSE(ipc::decide({}, Container{.parent_id = "p"}, &error));
   EXPECT_EQ(error,
             "cannot share the IPC namespace of parent container 'p': the ipc isolator has not "
             "isolated it");
@@ -68,9 +66,9 @@ TEST(IpcTest, NestedContainers) {
 
 TEST(IpcTest, UnknownModesAndSettingsAreRefused) {
   std::string error;
-  EXPECT_FALSE(ipc::decide({}, Container{.id = "c", .ipc_mode = ipc::kUnknown}, &error));
+  EXPECT_FALSE(ipc::decide({}, Container{.ipc_mode = ipc::kUnknown}, &error));
   EXPECT_EQ(error, "Unknown IPC mode 0 in linux_info.ipc_mode");
-  EXPECT_FALSE(ipc::decide({}, Container{.id = "c", .ipc_mode = 9}, &error));
+  EXPECT_FALSE(ipc::decide({}, Container{.ipc_mode = 9}, &error));
   EXPECT_EQ(error, "Unknown IPC mode 9 in linux_info.ipc_mode");
 
   EXPECT_FALSE(ipc::parseSettings({{"disallow_sharing_agent_ipc_namespace", "yes"}}, &error));
