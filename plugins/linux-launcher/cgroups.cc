@@ -57,13 +57,16 @@ Cgroups::Cgroups(std::string root, std::string parent) {
   }
 }
 
-std::string Cgroups::add(const std::string& id, pid_t pid) const {
+std::string Cgroups::prepare(const std::string& id, std::string* cgroup) const {
   if (base_.empty()) return error_;
   if (::mkdir(path(id).c_str(), 0755) != 0 && errno != EEXIST) {
     return "create " + path(id) + ": " + std::strerror(errno);
   }
-  std::string error;
-  if (!writeFile(path(id) + "/cgroup.procs", std::to_string(pid), &error)) return error;
+  *cgroup = path(id);
+  return "";
+}
+
+std::string Cgroups::add(const std::string&, pid_t) const {
   return "";
 }
 

@@ -28,7 +28,9 @@ class Cgroups : public ProcessTracker {
   const std::string& error() const { return error_; }
   bool v2() const { return v2_; }
 
-  // Creates the container's cgroup and moves `pid` into it. Returns an error text or "".
+  // Creates the container's cgroup, which the supervisor makes its first process's.
+  std::string prepare(const std::string& container_id, std::string* cgroup) const override;
+  // Nothing left to do: the process was born into the cgroup (supervisor.c, fork_into()).
   std::string add(const std::string& container_id, pid_t pid) const override;
   std::vector<pid_t> pids(const std::string& container_id) const override;
   // The ids of every container cgroup present.

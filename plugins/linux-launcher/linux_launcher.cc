@@ -274,6 +274,12 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     }
   }
   const std::string dir = containerDir(id);
+  // A launch that fails leaves nothing for destroy() to find: no files, no cgroup.
+  const auto forget = [this, id, dir] {
+    tracker_->destroy(id, SIGKILL, std::chrono::nanoseconds(0));
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  };
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
@@ -282,15 +288,27 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     std::ofstream out(dir + "/launch.pb", std::ios::binary);
     out.write(reinterpret_cast<const char*>(request.data),
               static_cast<std::streamsize>(request.size));
-    if (!out) return op.fail(BERTH_ERROR_UNAVAILABLE, "write " + dir + "/launch.pb");
+    if (!out) {
+      forget();
+      return op.fail(BERTH_ERROR_UNAVAILABLE, "write " + dir + "/launch.pb");
+    }
+  }
+  std::string cgroup;
+  if (std::string error = tracker_->prepare(id, &cgroup); !error.empty()) {
+    forget();
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
 
   int status_pipe[2];
   int start_pipe[2];
-  if (::pipe2(status_pipe, O_CLOEXEC) != 0) return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    forget();
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
+  }
   if (::pipe2(start_pipe, O_CLOEXEC) != 0) {
     ::close(status_pipe[0]);
     ::close(status_pipe[1]);
+    forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
   posix_spawn_file_actions_t actions;
@@ -299,7 +317,8 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   posix_spawn_file_actions_adddup2(&actions, start_pipe[0], 4);
   // Nothing else of the agent's (sockets, files) may leak into a container.
   posix_spawn_file_actions_addclosefrom_np(&actions, 5);
-  const char* argv[] = {supervisor_.c_str(), dir.c_str(), nullptr};
+  const char* argv[] = {supervisor_.c_str(), dir.c_str(), cgroup.empty() ? nullptr : cgroup.c_str(),
+                        nullptr};
   pid_t supervisor = -1;
   const int spawned = ::posix_spawn(&supervisor, supervisor_.c_str(), &actions, nullptr,
                                     const_cast<char* const*>(argv), environ);
@@ -309,17 +328,13 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   if (spawned != 0) {
     ::close(status_pipe[0]);
     ::close(start_pipe[1]);
+    forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "spawn " + supervisor_ + ": " + std::strerror(spawned));
   }
 
   const int status_fd = status_pipe[0];
   const int start_fd = start_pipe[1];
-  spawn([this, op, id, dir, supervisor, status_fd, start_fd] {
-    // A launch that fails leaves nothing for destroy() to find: no files either.
-    const auto forget = [&dir] {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    };
+  spawn([this, op, id, supervisor, status_fd, start_fd, forget] {
     const std::string line = readLine(status_fd);
     if (!line.starts_with("ready ")) {
       ::close(status_fd);

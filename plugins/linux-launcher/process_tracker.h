@@ -16,7 +16,12 @@ class ProcessTracker {
  public:
   virtual ~ProcessTracker() = default;
 
-  // Starts tracking the container whose first process is `pid`. Returns an error text or "".
+  // Before the container's first process exists: makes what will track it. Sets *cgroup to
+  // the cgroup directory the process must be born into, or "" (a session is inherited).
+  // Returns an error text or "".
+  virtual std::string prepare(const std::string& container_id, std::string* cgroup) const = 0;
+  // Starts tracking the container whose first process is `pid`, now in what prepare() made.
+  // Returns an error text or "".
   virtual std::string add(const std::string& container_id, pid_t pid) const = 0;
   // The container's live processes (its supervisor excluded).
   virtual std::vector<pid_t> pids(const std::string& container_id) const = 0;

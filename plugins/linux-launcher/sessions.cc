@@ -48,6 +48,12 @@ std::string bootId() {
 
 Sessions::Sessions(std::string runtime_dir) : runtime_dir_(std::move(runtime_dir)) {}
 
+// Nothing to make: the supervisor starts a session, which the container inherits.
+std::string Sessions::prepare(const std::string&, std::string* cgroup) const {
+  cgroup->clear();
+  return "";
+}
+
 // The record names the session and its leader's start time and boot: a session id is a
 // pid, which Linux may hand out again once the session is empty, and a new leader of the
 // same number must not be taken for the container.

@@ -18,6 +18,7 @@ class Sessions : public ProcessTracker {
   // Records live under `runtime_dir`/<container id>/session.
   explicit Sessions(std::string runtime_dir);
 
+  std::string prepare(const std::string& container_id, std::string* cgroup) const override;
   std::string add(const std::string& container_id, pid_t pid) const override;
   std::vector<pid_t> pids(const std::string& container_id) const override;
   std::vector<std::string> containers() const override;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "berth/v1/launcher.pb.h"
@@ -45,19 +46,22 @@ class LinuxLauncherTest : public ::testing::Test {
       destroy(id, SIGKILL, 0ms);
     host_.reset();
     std::error_code ec;
-    std::filesystem::remove("/sys/fs/cgroup/freezer/" + cgroupParent(), ec);
+    std::filesystem::remove(cgroup_root_ + "/" + cgroupParent(), ec);
   }
 
   // Its own cgroup parent: tests running at once must not share one.
   static std::string cgroupParent() { return "berth-test-" + std::to_string(::getpid()); }
 
-  void makeHost() {
+  // `cgroup_root`: the hierarchy to use (this host's v1 freezer unless a test says).
+  void makeHost(const std::string& cgroup_root = "/sys/fs/cgroup/freezer") {
+    cgroup_root_ = cgroup_root;
     host_ = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
     ASSERT_TRUE(host_->add(std::string(BERTH_PLUGINS_DIR) + "/berth-linux-launcher.so"));
-    auto created = host_->instantiate(
-        "linux-launcher",
-        {{"runtime_dir", dir_.file("runtime")}, {"cgroup_parent", cgroupParent()}},
-        BERTH_KIND_LAUNCHER);
+    auto created = host_->instantiate("linux-launcher",
+                                      {{"runtime_dir", dir_.file("runtime")},
+                                       {"cgroup_root", cgroup_root},
+                                       {"cgroup_parent", cgroupParent()}},
+                                      BERTH_KIND_LAUNCHER);
     ASSERT_TRUE(created) << created.error().message();
     launcher_ = *created;
   }
@@ -113,7 +117,21 @@ class LinuxLauncherTest : public ::testing::Test {
     return call("destroy", launcher_->launcher()->destroy, id, request);
   }
 
+  // The cgroup `pid` belongs to in the hierarchy whose /proc/<pid>/cgroup line starts with
+  // `prefix` ("N:freezer:" for v1, "0::" for v2).
+  static std::string cgroupOf(pid_t pid, const std::string& prefix) {
+    std::istringstream lines(slurp("/proc/" + std::to_string(pid) + "/cgroup"));
+    for (std::string line; std::getline(lines, line);) {
+      const size_t at = line.find(prefix);
+      if (at != std::string::npos && (prefix[0] != '0' || at == 0)) {
+        return line.substr(at + prefix.size());
+      }
+    }
+    return "";
+  }
+
   testing::TempDir dir_;
+  std::string cgroup_root_;
   std::unique_ptr<PluginHost> host_;
   PluginInstance* launcher_ = nullptr;
   std::vector<std::string> launched_;
@@ -152,6 +170,48 @@ TEST_F(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking
   EXPECT_EQ(WTERMSIG(termination.wait_status()), SIGTERM);
   EXPECT_FALSE(running(escaped)) << "the double-forked process survived";
   EXPECT_FALSE(running(pid));
+}
+
+// The first process starts in the container's cgroup (it moves itself there, or is born
+// there on cgroup v2); its supervisor stays outside, so that destroying the cgroup's
+// processes never takes the one recording the exit status.
+TEST_F(LinuxLauncherTest, ROOT_TheFirstProcessStartsInTheContainersCgroup) {
+  const pid_t pid = run("placed", "exec sleep 1000");
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(cgroupOf(pid, ":freezer:"), "/" + cgroupParent() + "/placed");
+  EXPECT_EQ(cgroupOf(supervisors_["placed"], ":freezer:").find("/placed"), std::string::npos);
+  EXPECT_EQ(slurp(cgroup_root_ + "/" + cgroupParent() + "/placed/cgroup.procs"),
+            std::to_string(pid) + "\n");
+  ASSERT_EQ(destroy("placed", SIGKILL, 0ms).status, BERTH_OK);
+  EXPECT_TRUE(WIFSIGNALED(wait("placed").wait_status()));
+  EXPECT_FALSE(std::filesystem::exists(cgroup_root_ + "/" + cgroupParent() + "/placed"));
+}
+
+// The same on a cgroup v2 hierarchy (this host's hybrid one at /sys/fs/cgroup/unified
+// holds no controllers, which process tracking does not need): clone3 places the first
+// process, and destroy still reaches a process that double-forked away.
+TEST_F(LinuxLauncherTest, ROOT_CgroupV2PlacesTheFirstProcessAtBirth) {
+  std::string v2;
+  for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+    if (std::filesystem::exists(std::string(root) + "/cgroup.controllers")) v2 = root;
+  }
+  if (v2.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy is mounted";
+  host_.reset();
+  makeHost(v2);
+  const pid_t pid =
+      run("v2", "(setsid sh -c 'sleep 1000 & echo $! > escaped-v2.pid' &); exec sleep 1000");
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(cgroupOf(pid, "0::"), "/" + cgroupParent() + "/v2");
+  for (int i = 0; i < 200 && slurp(dir_.file("escaped-v2.pid")).empty(); ++i)
+    std::this_thread::sleep_for(10ms);
+  const pid_t escaped = std::atoi(slurp(dir_.file("escaped-v2.pid")).c_str());
+  ASSERT_GT(escaped, 0);
+  EXPECT_EQ(cgroupOf(escaped, "0::"), "/" + cgroupParent() + "/v2");
+  ASSERT_EQ(destroy("v2", SIGKILL, 0ms).status, BERTH_OK);
+  EXPECT_TRUE(WIFSIGNALED(wait("v2").wait_status()));
+  EXPECT_FALSE(running(pid));
+  EXPECT_FALSE(running(escaped)) << "the double-forked process survived";
+  EXPECT_FALSE(std::filesystem::exists(v2 + "/" + cgroupParent() + "/v2"));
 }
 
 TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
