@@ -24,4 +24,17 @@ void writeFile(const std::string& path, const std::string& content) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+int damageFile(const std::string& path, const std::string& marker) {
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  int found = 0;
+  for (size_t at = content.find(marker); at != std::string::npos;
+       at = content.find(marker, at + marker.size())) {
+    content[at + marker.size() / 2] ^= 0x01;
+    ++found;
+  }
+  writeFile(path, content);
+  return found;
+}
+
 }  // namespace berth::testing

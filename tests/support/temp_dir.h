@@ -25,4 +25,8 @@ class TempDir {
 // Writes `content` to `path`, replacing it. Aborts the test program on failure.
 void writeFile(const std::string& path, const std::string& content);
 
+// Flips one bit in every occurrence of `marker` in the file at `path`, as damage on disk
+// would. Returns how many it found.
+int damageFile(const std::string& path, const std::string& marker);
+
 }  // namespace berth::testing

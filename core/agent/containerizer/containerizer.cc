@@ -35,10 +35,6 @@ struct Containerizer::Container {
 
 namespace {
 
-std::string stateRecord(const std::string& id) {
-  return "containers/" + id + "/state";
-}
-
 // Mesos's rules for container ids: non-empty, no '/', not "." or "..", printable.
 Status validateId(const std::string& id) {
   if (id.empty()) return Error(ErrorCode::kInvalidArgument, "'container_id.value' is empty");
@@ -88,7 +84,9 @@ void addProcessUsage(int pid, ContainerSnapshot& snapshot) {
 }  // namespace
 
 Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir)
-    : plugins_(plugins), work_dir_(std::move(work_dir)), store_(work_dir_ + "/meta") {
+    : plugins_(plugins),
+      work_dir_(std::move(work_dir)),
+      journal_(work_dir_ + "/meta/containers.journal") {
   CHECK(plugins_.launcher != nullptr) << "a containerizer needs a launcher";
 }
 
@@ -107,7 +105,7 @@ void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, co
 }
 
 Status Containerizer::checkpoint(const Container& c) {
-  return store_.write(stateRecord(c.id()), c.state.SerializeAsString());
+  return journal_.put(c.id(), c.state.SerializeAsString());
 }
 
 // --- Launch ---------------------------------------------------------------------------
@@ -414,7 +412,7 @@ void Containerizer::remove(const std::string& id, std::function<void(Status)> do
     }
     std::error_code ec;
     std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
-    if (Status s = store_.remove("containers/" + id); !s) return done(s);
+    if (Status s = journal_.erase(id); !s) return done(s);
     containers_.erase(it);
     done(okStatus());
   });
@@ -476,16 +474,24 @@ void Containerizer::destroyAll(std::function<void(size_t)> done) {
 
 void Containerizer::recover(std::function<void(Status)> done) {
   queue_->post([this, done = std::move(done)]() mutable {
-    auto ids = store_.list("containers");
-    if (!ids) return done(ids.error());
+    auto journal = journal_.open();
+    if (!journal) return done(journal.error());
+    for (const std::string& problem : journal->problems) {
+      LOG(WARNING) << "Recovering containers: " << problem;
+      recovery_errors_.push_back(problem);
+    }
+    // A container whose checkpoint is damaged is left out: the launcher then reports its
+    // processes as belonging to nobody, and they are destroyed.
+    for (const auto& [id, why] : journal->damaged) {
+      LOG(ERROR) << "Skipping container '" << id << "' in recovery: " << why;
+      recovery_errors_.push_back(why);
+    }
     berth::v1::LauncherRecoverRequest launcher_request;
     std::map<std::string, berth::v1::RecoverRequest> isolator_requests;
-    for (const std::string& id : *ids) {
-      auto bytes = store_.read(stateRecord(id));
+    for (const auto& [id, bytes] : journal->records) {
       ContainerState state;
-      if (!bytes || !state.ParseFromString(*bytes)) {
-        const std::string why =
-            bytes ? "checkpoint of container '" + id + "' does not parse" : bytes.error().message();
+      if (!state.ParseFromString(bytes) || state.config().container_id() != id) {
+        const std::string why = "the checkpoint of container '" + id + "' does not parse";
         LOG(ERROR) << "Skipping container '" << id << "' in recovery: " << why;
         recovery_errors_.push_back(why);
         continue;

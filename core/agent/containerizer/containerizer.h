@@ -24,7 +24,7 @@
 #include "berth/v1/isolator.pb.h"
 #include "container_state.pb.h"
 #include "core/agent/plugin_setup.h"
-#include "core/agent/state/checkpoint_store.h"
+#include "core/agent/state/journal.h"
 #include "core/common/result.h"
 #include "core/common/task_queue.h"
 
@@ -85,7 +85,7 @@ class Containerizer {
   // Destroys every container still running; `done` gets how many, once all have ended.
   void destroyAll(std::function<void(size_t)> done);
 
-  // Errors met while reading checkpoints during recover(), one per file.
+  // Damage found in the checkpoints during recover(), one text each.
   const std::vector<std::string>& recoveryErrors() const { return recovery_errors_; }
 
  private:
@@ -112,7 +112,7 @@ class Containerizer {
 
   LoadedPlugins& plugins_;
   const std::string work_dir_;
-  CheckpointStore store_;
+  Journal journal_;  // <work_dir>/meta/containers.journal: ContainerState by id
   std::map<std::string, std::shared_ptr<Container>> containers_;
   std::vector<std::string> recovery_errors_;
   // Shared with plugin completions, which may arrive after this object is gone: they find

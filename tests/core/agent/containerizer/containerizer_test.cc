@@ -124,11 +124,11 @@ TEST_F(ContainerizerTest, PipelineRunsEveryStepInOrderAndCleansUpOnKill) {
 TEST_F(ContainerizerTest, StateIsCheckpointedBeforeLaunchReturns) {
   start();
   ASSERT_TRUE(launch(config("c1")));
-  CheckpointStore store(dir_.file("work/meta"));
-  auto bytes = store.read("containers/c1/state");
-  ASSERT_TRUE(bytes) << bytes.error().message();
+  auto journal = Journal::read(dir_.file("work/meta/containers.journal"));
+  ASSERT_TRUE(journal) << journal.error().message();
+  ASSERT_EQ(journal->records.count("c1"), 1u);
   ContainerState state;
-  ASSERT_TRUE(state.ParseFromString(*bytes));
+  ASSERT_TRUE(state.ParseFromString(journal->records.at("c1")));
   EXPECT_EQ(state.config().container_id(), "c1");
   EXPECT_EQ(state.pid(), 40000);
   EXPECT_EQ(state.isolator_checkpoints().at("probe"), "c1");
@@ -224,7 +224,7 @@ TEST_F(ContainerizerTest, RemoveOnlyEndedContainers) {
   ASSERT_TRUE(wait("c1"));
   ASSERT_TRUE(remove("c1"));
   EXPECT_FALSE(std::filesystem::exists(dir_.file("work/containers/c1")));
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("work/meta/containers/c1")));
+  EXPECT_EQ(Journal::read(dir_.file("work/meta/containers.journal"))->records.count("c1"), 0u);
   EXPECT_FALSE(wait("c1"));
   EXPECT_EQ(remove("c1").error().code(), ErrorCode::kNotFound);
 }
@@ -237,13 +237,16 @@ TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornO
 
   start();
   ASSERT_TRUE(launch(config("running")));
+  ASSERT_TRUE(launch(config("torn")));
   stop();
-  std::filesystem::create_directories(dir_.file("work/meta/containers/torn"));
-  testing::writeFile(dir_.file("work/meta/containers/torn/state"), "BERTHCK1\x01");
+  // Damage in the checkpoint of "torn" only: its sandbox path is in no other record.
+  ASSERT_GT(testing::damageFile(dir_.file("work/meta/containers.journal"), "containers/torn"), 0);
 
   start();
   ASSERT_EQ(containerizer_->recoveryErrors().size(), 1u);
-  EXPECT_NE(containerizer_->recoveryErrors()[0].find("containers/torn/state"), std::string::npos);
+  EXPECT_NE(containerizer_->recoveryErrors()[0].find("'torn'"), std::string::npos)
+      << containerizer_->recoveryErrors()[0];
+  EXPECT_FALSE(kill("torn", SIGKILL)) << "a container with a damaged checkpoint is left out";
   auto ended = wait("ended");
   ASSERT_TRUE(ended && ended->wait_status);
   EXPECT_EQ(*ended->wait_status, 5 << 8);
