@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -90,6 +91,15 @@ std::string readFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Moves `fd` above the numbers the supervisor's descriptors get (3 to 5), so that placing
+// one of them in the child never overwrites the source of another. Closes `fd`.
+int aboveSupervisorFds(int fd) {
+  if (fd < 0 || fd > 5) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 6);
+  ::close(fd);
+  return moved;
 }
 
 int pidfdOpen(pid_t pid) {
@@ -284,39 +294,52 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) return op.fail(BERTH_ERROR_UNAVAILABLE, "create " + dir + ": " + ec.message());
-  {
-    std::ofstream out(dir + "/launch.pb", std::ios::binary);
-    out.write(reinterpret_cast<const char*>(request.data),
-              static_cast<std::streamsize>(request.size));
-    if (!out) {
-      forget();
-      return op.fail(BERTH_ERROR_UNAVAILABLE, "write " + dir + "/launch.pb");
-    }
-  }
   std::string cgroup;
   if (std::string error = tracker_->prepare(id, &cgroup); !error.empty()) {
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
+  // The request reaches the supervisor in memory, never touching a filesystem.
+  const int request_fd = aboveSupervisorFds(::memfd_create("berth-launch-request", MFD_CLOEXEC));
+  if (request_fd < 0 ||
+      ::pwrite(request_fd, request.data, request.size, 0) != static_cast<ssize_t>(request.size)) {
+    const int err = errno;
+    if (request_fd >= 0) ::close(request_fd);
+    forget();
+    return op.fail(BERTH_ERROR_UNAVAILABLE,
+                   "hand the launch request to the supervisor: " + std::string(std::strerror(err)));
+  }
 
   int status_pipe[2];
   int start_pipe[2];
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    ::close(request_fd);
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
   if (::pipe2(start_pipe, O_CLOEXEC) != 0) {
     ::close(status_pipe[0]);
     ::close(status_pipe[1]);
+    ::close(request_fd);
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
+  }
+  for (int* fd : {&status_pipe[0], &status_pipe[1], &start_pipe[0], &start_pipe[1]})
+    *fd = aboveSupervisorFds(*fd);
+  if (status_pipe[0] < 0 || status_pipe[1] < 0 || start_pipe[0] < 0 || start_pipe[1] < 0) {
+    for (int fd : {request_fd, status_pipe[0], status_pipe[1], start_pipe[0], start_pipe[1]}) {
+      if (fd >= 0) ::close(fd);
+    }
+    forget();
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "out of file descriptors");
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, status_pipe[1], 3);
   posix_spawn_file_actions_adddup2(&actions, start_pipe[0], 4);
+  posix_spawn_file_actions_adddup2(&actions, request_fd, 5);
   // Nothing else of the agent's (sockets, files) may leak into a container.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 5);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 6);
   const char* argv[] = {supervisor_.c_str(), dir.c_str(), cgroup.empty() ? nullptr : cgroup.c_str(),
                         nullptr};
   pid_t supervisor = -1;
@@ -325,6 +348,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   posix_spawn_file_actions_destroy(&actions);
   ::close(status_pipe[1]);
   ::close(start_pipe[0]);
+  ::close(request_fd);
   if (spawned != 0) {
     ::close(status_pipe[0]);
     ::close(start_pipe[1]);

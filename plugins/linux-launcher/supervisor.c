@@ -1,14 +1,14 @@
 /* berth-supervisor: the parent of one container's first process.
  *
  *   berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP]
- *   fd 3: status pipe (write end), fd 4: start barrier (read end)
+ *   fd 3: status pipe (write end), fd 4: start barrier (read end), fd 5: the LaunchRequest
  *   CGROUP: the directory of the cgroup the first process is born into, if any
  *
  * Started by the linux-launcher plugin for each container, it outlives the agent, so that a
  * container's exit status is known even if it exits while the agent is down: it records
  * the wait(2) status in CONTAINER_RUNTIME_DIR/termination and exits.
  *
- * It reads the LaunchRequest from CONTAINER_RUNTIME_DIR/launch.pb, creates the namespaces
+ * It reads the LaunchRequest (protobuf) from fd 5, creates the namespaces
  * the plan asks for, applies the mounts, then forks the container's first process, which
  * sets up the rest of its environment and waits at the barrier (fd 4) before changing
  * credentials and exec'ing. Messages on fd 3, one per line:
@@ -41,7 +41,7 @@
 
 #include "berth/v1/launcher.pb-c.h"
 
-enum { STATUS_FD = 3, START_FD = 4 };
+enum { STATUS_FD = 3, START_FD = 4, REQUEST_FD = 5 };
 
 static void report(const char* format, ...) {
   char line[1024];
@@ -65,18 +65,23 @@ static void fail(const char* format, ...) {
   _exit(127);
 }
 
-static char* read_file(const char* path, size_t* size) {
-  FILE* f = fopen(path, "rb");
-  if (f == NULL) return NULL;
+/* Everything left to read on `fd`, which is closed; NULL on a read error. */
+static char* read_all(int fd, size_t* size) {
   size_t capacity = 4096, used = 0;
   char* data = malloc(capacity);
   for (;;) {
     if (used == capacity) data = realloc(data, capacity *= 2);
-    size_t n = fread(data + used, 1, capacity - used, f);
+    const ssize_t n = read(fd, data + used, capacity - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      free(data);
+      data = NULL;
+      break;
+    }
     if (n == 0) break;
-    used += n;
+    used += (size_t)n;
   }
-  fclose(f);
+  close(fd);
   *size = used;
   return data;
 }
@@ -405,15 +410,13 @@ int main(int argc, char** argv) {
   setsid();
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
 
-  char path[4096];
-  snprintf(path, sizeof(path), "%s/launch.pb", dir);
   size_t size = 0;
-  char* bytes = read_file(path, &size);
-  if (bytes == NULL) fail("read %s: %s", path, strerror(errno));
+  char* bytes = read_all(REQUEST_FD, &size);
+  if (bytes == NULL) fail("read the launch request: %s", strerror(errno));
   Berth__V1__LaunchRequest* request =
       berth__v1__launch_request__unpack(NULL, size, (const uint8_t*)bytes);
   if (request == NULL || request->plan == NULL || request->config == NULL) {
-    fail("%s is not a LaunchRequest", path);
+    fail("fd %d holds no LaunchRequest", REQUEST_FD);
   }
   const Berth__V1__LaunchPlan* plan = request->plan;
 
@@ -453,12 +456,6 @@ int main(int argc, char** argv) {
   if (child == 0) run_container(request, (flags & CLONE_NEWPID) != 0, new_mount_ns);
 
   close(START_FD);
-  snprintf(path, sizeof(path), "%s/pid", dir);
-  FILE* pid_file = fopen(path, "w");
-  if (pid_file != NULL) {
-    fprintf(pid_file, "%d\n", (int)child);
-    fclose(pid_file);
-  }
   report("ready %d", (int)child);
   close(STATUS_FD);
 
@@ -468,6 +465,7 @@ int main(int argc, char** argv) {
   /* Written atomically: a reader sees no file or the whole status. Not fsync'ed: the
    * runtime directory only has to outlive the agent, not the host, whose crash ends the
    * container too. */
+  char path[4096];
   char temporary[4096];
   snprintf(temporary, sizeof(temporary), "%s/termination.tmp", dir);
   snprintf(path, sizeof(path), "%s/termination", dir);
