@@ -127,7 +127,7 @@ void Containerizer::launch(berth::v1::ContainerConfig config,
     *c->state.mutable_config() = std::move(config);
     c->launched = std::move(done);
     containers_[c->id()] = c;
-    // The first checkpoint comes once the process exists. A crash before that leaves
+    // The first checkpoint comes once the process is isolated. A crash before that leaves
     // nothing unaccounted for: isolators clean up containers recover() does not list, and
     // the launcher reports containers it tracks that no checkpoint knows.
     prepareNext(c, 0);
@@ -189,7 +189,6 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
          }
          c->state.set_pid(result.pid());
          c->state.set_launcher_checkpoint(result.checkpoint());
-         if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
          c->phase = Container::Phase::kIsolating;
          // From here the process exists: its end is observed like any other's.
          watchTermination(c);
@@ -213,7 +212,6 @@ void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
          berth::v1::IsolateResult result;
          if (result.ParseFromString(outcome.payload) && result.has_checkpoint()) {
            (*c->state.mutable_isolator_checkpoints())[isolator.name()] = result.checkpoint();
-           if (Status s = checkpoint(*c); !s) return failLaunch(c, s.error().message());
          }
          isolateNext(c, index + 1);
        });
@@ -224,10 +222,14 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   berth::v1::StartRequest request;
   request.set_container_id(c->id());
   PluginInstance& launcher = *plugins_.launcher;
+  // The checkpoint is written while the process starts: its answer comes back on the queue,
+  // after this. A crash in between leaves a process no record knows, which recovery
+  // destroys, and a launch that was never answered.
   call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
          std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
          if (outcome.status != BERTH_OK) {
+           if (!exited && c->phase != Container::Phase::kStarting) return;  // destroyed
            if (!exited) return failLaunch(c, outcome.message);
            // Exec failed and the process is already gone: report the exec error.
            LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << outcome.message;
@@ -242,6 +244,7 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
          if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
          if (exited) onExit(c, std::move(*exited));
        });
+  if (Status s = checkpoint(*c); !s) failLaunch(c, s.error().message());
 }
 
 void Containerizer::watchIsolators(std::shared_ptr<Container> c) {

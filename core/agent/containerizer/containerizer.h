@@ -3,8 +3,9 @@
 //
 // Launch, for each container (DESIGN.md section 2): create the sandbox; each isolator's
 // prepare() in --isolation order; merge the plan pieces; the launcher forks the first
-// process, held at a barrier; checkpoint; each isolator's isolate(pid); the launcher lets
-// the process exec; watch() on every isolator. A failure at any step destroys what exists
+// process, held at a barrier; each isolator's isolate(pid); the launcher lets the process
+// exec while the state is checkpointed, before the launch is answered; watch() on every
+// isolator. A failure at any step destroys what exists
 // and is reported with the plugin that failed. On exit or destroy: every isolator's
 // cleanup() in reverse order, then the termination is recorded and checkpointed.
 //
