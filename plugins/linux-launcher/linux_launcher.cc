@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,8 +20,6 @@
 #include "berth/cpp/payload.h"
 #include "berth/v1/launcher.pb-c.h"
 #include "cgroups.h"
-
-extern char** environ;  // NOLINT: POSIX global
 
 namespace linux_launcher {
 
@@ -91,15 +88,6 @@ std::string readFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Moves `fd` above the numbers the supervisor's descriptors get (3 to 5), so that placing
-// one of them in the child never overwrites the source of another. Closes `fd`.
-int aboveSupervisorFds(int fd) {
-  if (fd < 0 || fd > 5) return fd;
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 6);
-  ::close(fd);
-  return moved;
 }
 
 int pidfdOpen(pid_t pid) {
@@ -171,7 +159,11 @@ LinuxLauncher::LinuxLauncher(const berth_host* host, LauncherConfig config,
       runtime_dir_(std::move(config.runtime_dir)),
       supervisor_(std::move(config.supervisor)),
       tracker_(std::move(tracker)),
-      namespaces_(namespaces) {}
+      namespaces_(namespaces),
+      zygote_(supervisor_) {
+  // Now rather than at the first launch; a failure here is reported by that launch.
+  if (std::string error = zygote_.start(); !error.empty()) log(BERTH_LOG_WARNING, error);
+}
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;
@@ -185,6 +177,7 @@ LinuxLauncher::~LinuxLauncher() {
   for (auto& [id, c] : containers_) {
     if (c.status_fd >= 0) ::close(c.status_fd);
     if (c.start_fd >= 0) ::close(c.start_fd);
+    if (c.pidfd >= 0) ::close(c.pidfd);
   }
 }
 
@@ -300,7 +293,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
   // The request reaches the supervisor in memory, never touching a filesystem.
-  const int request_fd = aboveSupervisorFds(::memfd_create("berth-launch-request", MFD_CLOEXEC));
+  const int request_fd = ::memfd_create("berth-launch-request", MFD_CLOEXEC);
   if (request_fd < 0 ||
       ::pwrite(request_fd, request.data, request.size, 0) != static_cast<ssize_t>(request.size)) {
     const int err = errno;
@@ -324,46 +317,27 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
-  for (int* fd : {&status_pipe[0], &status_pipe[1], &start_pipe[0], &start_pipe[1]})
-    *fd = aboveSupervisorFds(*fd);
-  if (status_pipe[0] < 0 || status_pipe[1] < 0 || start_pipe[0] < 0 || start_pipe[1] < 0) {
-    for (int fd : {request_fd, status_pipe[0], status_pipe[1], start_pipe[0], start_pipe[1]}) {
-      if (fd >= 0) ::close(fd);
-    }
-    forget();
-    return op.fail(BERTH_ERROR_UNAVAILABLE, "out of file descriptors");
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, status_pipe[1], 3);
-  posix_spawn_file_actions_adddup2(&actions, start_pipe[0], 4);
-  posix_spawn_file_actions_adddup2(&actions, request_fd, 5);
-  // Nothing else of the agent's (sockets, files) may leak into a container.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 6);
-  const char* argv[] = {supervisor_.c_str(), dir.c_str(), cgroup.empty() ? nullptr : cgroup.c_str(),
-                        nullptr};
-  pid_t supervisor = -1;
-  const int spawned = ::posix_spawn(&supervisor, supervisor_.c_str(), &actions, nullptr,
-                                    const_cast<char* const*>(argv), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  std::string error;
+  const auto forked = zygote_.fork(dir, cgroup, status_pipe[1], start_pipe[0], request_fd, &error);
   ::close(status_pipe[1]);
   ::close(start_pipe[0]);
   ::close(request_fd);
-  if (spawned != 0) {
+  if (!forked) {
     ::close(status_pipe[0]);
     ::close(start_pipe[1]);
     forget();
-    return op.fail(BERTH_ERROR_UNAVAILABLE, "spawn " + supervisor_ + ": " + std::strerror(spawned));
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
-
+  const pid_t supervisor = forked->pid;
+  const int supervisor_fd = forked->pidfd;
   const int status_fd = status_pipe[0];
   const int start_fd = start_pipe[1];
-  spawn([this, op, id, supervisor, status_fd, start_fd, forget] {
+  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, forget] {
     const std::string line = readLine(status_fd);
     if (!line.starts_with("ready ")) {
       ::close(status_fd);
       ::close(start_fd);
-      ::waitpid(supervisor, nullptr, 0);
+      awaitExit(supervisor, supervisor_fd);
       forget();
       const std::string why =
           line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
@@ -374,13 +348,13 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       ::kill(pid, SIGKILL);
       ::close(status_fd);
       ::close(start_fd);
-      ::waitpid(supervisor, nullptr, 0);
+      awaitExit(supervisor, supervisor_fd);
       forget();
       return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
     }
     {
       std::lock_guard lock(mutex_);
-      containers_[id] = Container{supervisor, pid, status_fd, start_fd};
+      containers_[id] = Container{supervisor, pid, status_fd, start_fd, supervisor_fd};
     }
     const std::string checkpoint = std::to_string(supervisor);
     Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
@@ -429,6 +403,7 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a WaitRequest");
   const std::string id = decoded->container_id;
   pid_t supervisor = -1;
+  int pidfd = -1;
   {
     std::lock_guard lock(mutex_);
     auto it = containers_.find(id);
@@ -436,28 +411,13 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
       return op.fail(BERTH_ERROR_NOT_FOUND, "unknown container '" + id + "'");
     }
     supervisor = it->second.supervisor;
+    pidfd = std::exchange(it->second.pidfd, -1);
   }
   const std::string termination = containerDir(id) + "/termination";
-  spawn([this, op, id, supervisor, termination] {
-    // A pidfd tells when the supervisor is gone, whether or not it is our child (it is not
-    // after an agent restart).
-    // Without a pidfd (out of descriptors, or a kernel before 5.3) the same by polling;
-    // only ESRCH means the supervisor is gone already.
-    const int pidfd = supervisor > 0 ? pidfdOpen(supervisor) : -1;
-    const bool gone = supervisor <= 0 || (pidfd < 0 && errno == ESRCH);
-    while (!stopping() && !gone) {
-      if (pidfd >= 0) {
-        pollfd p{pidfd, POLLIN, 0};
-        if (::poll(&p, 1, 100) > 0) break;
-      } else {
-        if (::kill(supervisor, 0) != 0 && errno == ESRCH) break;
-        ::waitpid(supervisor, nullptr, WNOHANG);  // a zombie child still answers kill()
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+  spawn([this, op, id, supervisor, pidfd, termination] {
+    if (!awaitExit(supervisor, pidfd)) {
+      return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     }
-    if (pidfd >= 0) ::close(pidfd);
-    if (stopping()) return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
-    ::waitpid(supervisor, nullptr, WNOHANG);  // reap it when it is our child
     const std::string text = readFile(termination);
     // The runtime directory stays until destroy(): the tracker may keep its record there
     // (sessions.h), and destroy still has to reach what the first process left behind.
@@ -467,6 +427,7 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
         // Still held when the supervisor died before the container started.
         if (it->second.start_fd >= 0) ::close(it->second.start_fd);
         if (it->second.status_fd >= 0) ::close(it->second.status_fd);
+        if (it->second.pidfd >= 0) ::close(it->second.pidfd);
         containers_.erase(it);
       }
     }
@@ -481,6 +442,27 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     }
     op.succeed(berth::cpp::encode(&result.base));
   });
+}
+
+bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd) {
+  // A pidfd tells when the supervisor is gone, whether or not it is our child (it is the
+  // zygote's, and nobody's after an agent restart). The one the zygote handed over was
+  // taken at fork, so it cannot name a later process that reuses the pid; one opened here
+  // from a checkpointed pid can. Without a pidfd (out of descriptors, or a kernel before
+  // 5.3) the same by polling; only ESRCH means the supervisor is gone already.
+  if (pidfd < 0 && supervisor > 0) pidfd = pidfdOpen(supervisor);
+  const bool gone = supervisor <= 0 || (pidfd < 0 && errno == ESRCH);
+  while (!stopping() && !gone) {
+    if (pidfd >= 0) {
+      pollfd p{pidfd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) break;
+    } else {
+      if (::kill(supervisor, 0) != 0 && errno == ESRCH) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (pidfd >= 0) ::close(pidfd);
+  return !stopping();
 }
 
 void LinuxLauncher::destroy(Operation op, berth_bytes request) {

@@ -25,6 +25,7 @@
 
 #include "berth/cpp/plugin.h"
 #include "process_tracker.h"
+#include "zygote_client.h"
 
 namespace linux_launcher {
 
@@ -63,6 +64,7 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
     pid_t pid = -1;
     int status_fd = -1;  // read end: "ready", "error", then EOF at exec
     int start_fd = -1;   // write end of the barrier
+    int pidfd = -1;      // the supervisor's, from the zygote; wait() takes it
   };
 
   // Runs `work` on a thread of its own. Finished threads are joined when the next one
@@ -70,12 +72,16 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   // long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
+  // Blocks until `supervisor` is gone (through `pidfd` when >= 0, which it closes). False
+  // when the plugin stops first.
+  bool awaitExit(pid_t supervisor, int pidfd);
   std::string containerDir(const std::string& id) const { return runtime_dir_ + "/" + id; }
 
   const std::string runtime_dir_;
   const std::string supervisor_;
   const std::unique_ptr<ProcessTracker> tracker_;
   const bool namespaces_;
+  ZygoteClient zygote_;
 
   std::mutex mutex_;
   std::map<std::string, Container> containers_;

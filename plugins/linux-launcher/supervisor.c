@@ -3,10 +3,12 @@
  *   berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP]
  *   fd 3: status pipe (write end), fd 4: start barrier (read end), fd 5: the LaunchRequest
  *   CGROUP: the directory of the cgroup the first process is born into, if any
+ *   berth-supervisor --serve
+ *   the zygote (zygote.c): forks a supervisor per request instead of an exec each
  *
- * Started by the linux-launcher plugin for each container, it outlives the agent, so that a
- * container's exit status is known even if it exits while the agent is down: it records
- * the wait(2) status in CONTAINER_RUNTIME_DIR/termination and exits.
+ * Forked for each container by the zygote the linux-launcher plugin starts, it outlives the
+ * agent, so that a container's exit status is known even if it exits while the agent is
+ * down: it records the wait(2) status in CONTAINER_RUNTIME_DIR/termination and exits.
  *
  * It reads the LaunchRequest (protobuf) from fd 5, creates the namespaces
  * the plan asks for, applies the mounts, then forks the container's first process, which
@@ -19,6 +21,8 @@
  * A separate program rather than code forked from the agent: the agent is multithreaded,
  * and only async-signal-safe work may follow fork() there. */
 #define _GNU_SOURCE
+#include "supervisor.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -41,7 +45,11 @@
 
 #include "berth/v1/launcher.pb-c.h"
 
-enum { STATUS_FD = 3, START_FD = 4, REQUEST_FD = 5 };
+enum {
+  STATUS_FD = SUPERVISOR_STATUS_FD,
+  START_FD = SUPERVISOR_START_FD,
+  REQUEST_FD = SUPERVISOR_REQUEST_FD
+};
 
 static void report(const char* format, ...) {
   char line[1024];
@@ -390,14 +398,7 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
   fail("exec %s: %s", command->value, strerror(errno));
 }
 
-int main(int argc, char** argv) {
-  if (argc != 2 && argc != 3) {
-    fprintf(stderr,
-            "usage: berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP] (started by linux-launcher)\n");
-    return 2;
-  }
-  const char* dir = argv[1];
-  const char* cgroup = argc == 3 ? argv[2] : NULL;
+void supervise(const char* dir, const char* cgroup) {
   /* The agent blocks SIGINT and SIGTERM in all its threads (it takes them with sigwait),
    * and a spawned process inherits the mask: a container must start with every signal
    * deliverable and at its default, or KILL_CONTAINER's SIGTERM would wait for SIGKILL. */
@@ -475,5 +476,16 @@ int main(int argc, char** argv) {
     fclose(out);
     rename(temporary, path);
   }
-  return 0;
+  exit(0);
+}
+
+int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--serve") == 0) return serve();
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr,
+            "usage: berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP] | --serve "
+            "(started by linux-launcher)\n");
+    return 2;
+  }
+  supervise(argv[1], argc == 3 ? argv[2] : NULL);
 }

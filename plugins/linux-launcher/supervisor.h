@@ -1,0 +1,26 @@
+/* berth-supervisor, the program between the launcher and each container's first process
+ * (supervisor.c), and its zygote (zygote.c). Internal to linux-launcher and
+ * posix-launcher; the launcher side is zygote_client.h. */
+#pragma once
+
+/* The descriptors a supervisor starts with. */
+enum {
+  SUPERVISOR_STATUS_FD = 3,  /* write end of the status pipe: "ready <pid>", "error <text>" */
+  SUPERVISOR_START_FD = 4,   /* read end of the start barrier */
+  SUPERVISOR_REQUEST_FD = 5, /* the LaunchRequest (protobuf), read to its end */
+};
+
+/* The descriptor of the zygote's socket (SOCK_SEQPACKET) to the launcher. */
+enum { ZYGOTE_SOCKET_FD = 3 };
+
+#ifndef __cplusplus /* the launcher (C++) shares the descriptor numbers only */
+/* Supervises one container: reads the request, creates its namespaces and mounts, forks its
+ * first process into `cgroup` (NULL: none), reports on the status pipe, waits for the
+ * process and records its wait status in `dir`/termination. Expects the SUPERVISOR_*
+ * descriptors in place. Never returns. */
+_Noreturn void supervise(const char* dir, const char* cgroup);
+
+/* The zygote: forks a supervisor for each request on ZYGOTE_SOCKET_FD until the launcher
+ * closes its end. Protocol in zygote.c. Returns the process's exit status. */
+int serve(void);
+#endif

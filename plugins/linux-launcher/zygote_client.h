@@ -1,0 +1,49 @@
+// The launcher's side of the supervisor zygote (`berth-supervisor --serve`, zygote.c): a
+// process started once that forks each container's supervisor, so that a launch costs a
+// fork instead of an exec of berth-supervisor and its libraries.
+#pragma once
+
+#include <sys/types.h>
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace linux_launcher {
+
+class ZygoteClient {
+ public:
+  // `supervisor`: the path of berth-supervisor. Nothing starts until start() or fork().
+  explicit ZygoteClient(std::string supervisor);
+  // Closes the socket, which ends the zygote; the supervisors it forked live on.
+  ~ZygoteClient();
+  ZygoteClient(const ZygoteClient&) = delete;
+  ZygoteClient& operator=(const ZygoteClient&) = delete;
+
+  // Starts the zygote if it is not running. Returns an error text or "".
+  std::string start();
+
+  struct Supervisor {
+    pid_t pid = -1;
+    int pidfd = -1;  // owned by the caller; -1 when the kernel has no pidfds
+  };
+  // Forks a supervisor for the container whose runtime directory is `dir`, its first
+  // process to be born into `cgroup` ("" for none), with the three descriptors it starts
+  // with (supervisor.h; they stay the caller's to close). A zygote that died is started
+  // again, once. Thread-safe. Returns nullopt and sets *error naming the problem.
+  std::optional<Supervisor> fork(const std::string& dir, const std::string& cgroup, int status_fd,
+                                 int start_fd, int request_fd, std::string* error);
+
+ private:
+  std::string startLocked();
+  void stopLocked();
+  std::optional<Supervisor> exchange(const std::string& message, const int fds[3],
+                                     std::string* error);
+
+  const std::string supervisor_;
+  std::mutex mutex_;
+  int socket_ = -1;
+  pid_t pid_ = -1;
+};
+
+}  // namespace linux_launcher
