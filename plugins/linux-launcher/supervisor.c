@@ -250,8 +250,10 @@ static void set_effective(const Berth__V1__Capabilities* caps) {
  * writes its pid to cgroup.procs: moving a whole process takes a global lock whose writer
  * waits for an RCU grace period, 10 ms and more on an idle host. cgroup v2: clone3 places
  * the child at birth. cgroup v1: the child moves itself, its only thread, by writing "0" to
- * the cgroup's `tasks`, which the kernel does without that lock; the supervisor waits until
- * it has, so that "ready" means tracked. */
+ * the cgroup's `tasks`, which the kernel does without that lock. It does so before it reads
+ * the barrier, so nothing of the container runs outside the cgroup; "ready" does not wait
+ * for it, and a failure reaches the launcher as an error line on the status pipe, which
+ * start() reads. */
 static pid_t fork_into(const char* cgroup) {
   if (cgroup == NULL) return fork();
   char path[4096];
@@ -273,28 +275,12 @@ static pid_t fork_into(const char* cgroup) {
     close(fd);
     join = "cgroup.procs"; /* a kernel before 5.7: the slow way */
   }
-  int joined[2];
-  if (pipe2(joined, O_CLOEXEC) != 0) fail("pipe: %s", strerror(errno));
   const pid_t child = fork();
   if (child == 0) {
-    close(joined[0]);
     snprintf(path, sizeof(path), "%s/%s", cgroup, join);
     const int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, "0", 1) != 1) fail("enter the cgroup %s: %s", cgroup, strerror(errno));
     close(fd);
-    if (write(joined[1], "", 1) != 1) _exit(127);
-    close(joined[1]);
-    return 0;
-  }
-  close(joined[1]);
-  char ok;
-  const int entered = child > 0 && read(joined[0], &ok, 1) == 1;
-  close(joined[0]);
-  if (child > 0 && !entered) {
-    /* The child said why on the status pipe. */
-    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
-    }
-    _exit(127);
   }
   return child;
 }
