@@ -167,13 +167,7 @@ LinuxLauncher::LinuxLauncher(const berth_host* host, LauncherConfig config,
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;
-  std::vector<Worker> threads;
-  {
-    std::lock_guard lock(mutex_);
-    threads.swap(threads_);
-  }
-  for (auto& worker : threads)
-    worker.thread.join();
+  workers_.stop();
   for (auto& [id, c] : containers_) {
     if (c.status_fd >= 0) ::close(c.status_fd);
     if (c.start_fd >= 0) ::close(c.start_fd);
@@ -182,22 +176,7 @@ LinuxLauncher::~LinuxLauncher() {
 }
 
 void LinuxLauncher::spawn(std::function<void()> work) {
-  std::vector<Worker> done;
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  {
-    std::lock_guard lock(mutex_);
-    auto split = std::partition(threads_.begin(), threads_.end(),
-                                [](const Worker& w) { return !w.finished->load(); });
-    std::move(split, threads_.end(), std::back_inserter(done));
-    threads_.erase(split, threads_.end());
-    threads_.push_back(Worker{std::thread([work = std::move(work), finished] {
-                                work();
-                                *finished = true;
-                              }),
-                              finished});
-  }
-  for (auto& worker : done)
-    worker.thread.join();
+  workers_.run(std::move(work));
 }
 
 void LinuxLauncher::recover(Operation op, berth_bytes request) {

@@ -25,6 +25,7 @@
 
 #include "berth/cpp/plugin.h"
 #include "process_tracker.h"
+#include "worker_pool.h"
 #include "zygote_client.h"
 
 namespace linux_launcher {
@@ -67,9 +68,7 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
     int pidfd = -1;      // the supervisor's, from the zygote; wait() takes it
   };
 
-  // Runs `work` on a thread of its own. Finished threads are joined when the next one
-  // starts (an unjoined thread keeps its stack), the rest when the plugin is destroyed;
-  // long work polls stopping().
+  // Runs `work` on a worker thread of its own; long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
   // Blocks until `supervisor` is gone (through `pidfd` when >= 0, which it closes). False
@@ -85,12 +84,8 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
 
   std::mutex mutex_;
   std::map<std::string, Container> containers_;
-  struct Worker {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> finished;
-  };
-  std::vector<Worker> threads_;
   std::atomic<bool> stopping_{false};
+  WorkerPool workers_;  // last: stopped first, while everything its tasks use exists
 };
 
 }  // namespace linux_launcher

@@ -1,0 +1,71 @@
+#include "worker_pool.h"
+
+namespace linux_launcher {
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+void WorkerPool::run(std::function<void()> task) {
+  std::vector<std::thread> ended;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    tasks_.push_back(std::move(task));
+    // Enough idle workers for every task waiting: one of them takes it.
+    if (idle_ >= tasks_.size()) {
+      wake_.notify_one();
+    } else {
+      workers_.emplace_back(&WorkerPool::work, this);
+    }
+    ended.swap(ended_);
+  }
+  for (auto& thread : ended)
+    thread.join();
+}
+
+void WorkerPool::work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!tasks_.empty()) {
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+      continue;
+    }
+    if (stopping_) return;  // stop() joins this thread
+    if (idle_ >= kMaxIdle) break;
+    ++idle_;
+    wake_.wait(lock);
+    --idle_;
+  }
+  // Leaving while others idle: the thread object goes where the next run() joins it.
+  const auto self = std::this_thread::get_id();
+  for (auto it = workers_.begin(); it != workers_.end(); ++it) {
+    if (it->get_id() == self) {
+      ended_.push_back(std::move(*it));
+      workers_.erase(it);
+      break;
+    }
+  }
+}
+
+void WorkerPool::stop() {
+  std::list<std::thread> workers;
+  std::vector<std::thread> ended;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    workers.swap(workers_);
+    ended.swap(ended_);
+  }
+  wake_.notify_all();
+  for (auto& thread : workers)
+    thread.join();
+  for (auto& thread : ended)
+    thread.join();
+}
+
+}  // namespace linux_launcher
