@@ -9,6 +9,8 @@
 //   BM_IsolationAddedLatency  plain and isolated launches in alternating pairs: what the
 //                          three isolators add, with the machine's drift cancelled
 //   BM_RawSpawnWait        posix_spawn + waitpid of /bin/true: the floor
+//   BM_BerthVersusCrunAndFloor  the isolated Berth launch, crun and the floor in rotation:
+//                          the ratios, with the machine's drift cancelled
 // Each reports the median and p99 of its runs (counters p50_ms, p99_ms). Needs root.
 //
 //   build/bin/berth_launch_bench --benchmark_counters_tabular=true
@@ -314,35 +316,127 @@ std::string makeBundle(const testing::TempDir& dir) {
   return dir.file("bundle");
 }
 
-void BM_CrunRun(benchmark::State& state) {
-  if (::geteuid() != 0) return state.SkipWithError("needs root");
-  if (!testing::haveProgram("crun")) return state.SkipWithError("crun is not installed");
-  // crun 1.8.1 refuses this hybrid cgroup layout unless a tmpfs hides the v2 tree, which
-  // takes a private mount namespace: this benchmark process's own, made once.
-  static const bool hidden = [] {
-    return ::unshare(CLONE_NEWNS) == 0 &&
-           ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-           (!std::filesystem::exists("/sys/fs/cgroup/unified") ||
-            ::mount("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", 0, nullptr) == 0);
-  }();
-  if (!hidden) return state.SkipWithError("cannot hide /sys/fs/cgroup/unified");
-  testing::TempDir dir;
-  const std::string bundle = makeBundle(dir);
-  const std::string root = dir.file("crun-state");
-  Samples samples;
-  int i = 0;
-  for (auto _ : state) {
-    const std::string id = "bench-" + std::to_string(i++);
+// `crun run` of the bundle above, in this process's private mount namespace: crun 1.8.1
+// refuses this host's hybrid cgroup layout unless a tmpfs hides the v2 tree.
+class Crun {
+ public:
+  Crun() : bundle_(makeBundle(dir_)), root_(dir_.file("crun-state")) {
+    static const bool hidden = [] {
+      return ::unshare(CLONE_NEWNS) == 0 &&
+             ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+             (!std::filesystem::exists("/sys/fs/cgroup/unified") ||
+              ::mount("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", 0, nullptr) == 0);
+    }();
+    if (::geteuid() != 0) {
+      error_ = "needs root";
+    } else if (!testing::haveProgram("crun")) {
+      error_ = "crun is not installed";
+    } else if (!hidden) {
+      error_ = "cannot hide /sys/fs/cgroup/unified";
+    }
+  }
+  // Why crun cannot run here, or nullptr.
+  const char* error() const { return error_; }
+
+  // Start to exit of one container; nullopt if crun failed.
+  std::optional<Clock::duration> run() {
+    const std::string id = "bench-" + std::to_string(next_++);
     const auto start = Clock::now();
-    const int status = spawnWait({"crun", "--root", root, "run", "--bundle", bundle, id});
+    const int status = spawnWait({"crun", "--root", root_, "run", "--bundle", bundle_, id});
     const auto elapsed = Clock::now() - start;
-    if (status != 0) return state.SkipWithError("crun run failed");
-    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
-    samples.add(elapsed);
+    return status == 0 ? std::optional(elapsed) : std::nullopt;
+  }
+
+ private:
+  testing::TempDir dir_;
+  const std::string bundle_;
+  const std::string root_;
+  const char* error_ = nullptr;
+  int next_ = 0;
+};
+
+void BM_CrunRun(benchmark::State& state) {
+  Crun crun;
+  if (crun.error()) return state.SkipWithError(crun.error());
+  Samples samples;
+  for (auto _ : state) {
+    const auto elapsed = crun.run();
+    if (!elapsed) return state.SkipWithError("crun run failed");
+    state.SetIterationTime(std::chrono::duration<double>(*elapsed).count());
+    samples.add(*elapsed);
   }
   samples.report(state);
 }
 BENCHMARK(BM_CrunRun)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// The ratios of the issue, measured so that this machine's drift (medians move 20% between
+// runs) cancels: each iteration runs one isolated Berth container to its observed exit
+// (LAUNCH + WAIT), one `crun run` with the same isolation and one posix_spawn + waitpid,
+// rotating which goes first. Reports the median of each and the medians of the
+// per-iteration ratios.
+void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
+  if (::geteuid() != 0) return state.SkipWithError("needs root");
+  Agent& a = isolatedAgent();  // before Crun makes this process's mount namespace private
+  if (!a.client) return state.SkipWithError("the agent did not start");
+  Crun crun;
+  if (crun.error()) return state.SkipWithError(crun.error());
+  const auto berth = [&a](int i) -> std::optional<Clock::duration> {
+    const std::string id = R"({"container_id":{"value":"vs)" + std::to_string(i) + R"("}})";
+    const auto start = Clock::now();
+    const int launched = a.call(
+        R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"vs)" +
+        std::to_string(i) +
+        R"("},"command":{"shell":false,"value":"/bin/true"},"container":{"type":"MESOS","linux_info":{"ipc_mode":"PRIVATE"}}}})");
+    a.call(R"({"type":"WAIT_CONTAINER","wait_container":)" + id + "}");
+    const auto elapsed = Clock::now() - start;
+    a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + id + "}");
+    return launched == 200 ? std::optional(elapsed) : std::nullopt;
+  };
+  const auto floor = [] {
+    const auto start = Clock::now();
+    spawnWait({"/bin/true"});
+    return std::optional(Clock::now() - start);
+  };
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  std::vector<double> berth_ms, crun_ms, floor_ms, crun_over_berth, berth_over_floor;
+  int i = 0;
+  for (auto _ : state) {
+    std::optional<Clock::duration> b, c, f;
+    for (int k = 0; k < 3; ++k) {
+      switch ((i + k) % 3) {
+        case 0:
+          b = berth(i);
+          break;
+        case 1:
+          c = crun.run();
+          break;
+        default:
+          f = floor();
+          break;
+      }
+    }
+    ++i;
+    if (!b || !c || !f) return state.SkipWithError("a launch failed");
+    state.SetIterationTime(std::chrono::duration<double>(*b).count());
+    berth_ms.push_back(ms(*b));
+    crun_ms.push_back(ms(*c));
+    floor_ms.push_back(ms(*f));
+    crun_over_berth.push_back(ms(*c) / ms(*b));
+    berth_over_floor.push_back(ms(*b) / ms(*f));
+  }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  state.counters["berth_p50_ms"] = median(berth_ms);
+  state.counters["crun_p50_ms"] = median(crun_ms);
+  state.counters["floor_p50_ms"] = median(floor_ms);
+  state.counters["crun_over_berth"] = median(crun_over_berth);
+  state.counters["berth_over_floor"] = median(berth_over_floor);
+}
+BENCHMARK(BM_BerthVersusCrunAndFloor)->Iterations(kRuns)->UseManualTime();
 
 }  // namespace
 }  // namespace berth
