@@ -220,6 +220,7 @@ Result<LoadedPlugins> loadPlugins(const AgentFlags& flags) {
                        "--resource_estimator");
     }
   }
+  host.unloadUnused();
   return loaded;
 }
 

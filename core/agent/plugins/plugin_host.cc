@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "core/common/build_info.h"
 
@@ -158,6 +159,13 @@ std::vector<const PluginInfo*> PluginHost::plugins() const {
   for (const auto& [name, library] : libraries_)
     infos.push_back(&library->info());
   return infos;
+}
+
+void PluginHost::unloadUnused() {
+  std::set<std::string> used;
+  for (const auto& instance : instances_)
+    used.insert(instance->name());
+  std::erase_if(libraries_, [&used](const auto& entry) { return used.count(entry.first) == 0; });
 }
 
 Result<std::vector<std::string>> PluginHost::resolve(const std::string& value) {

@@ -81,6 +81,11 @@ class PluginHost {
   // Every plugin library loaded so far (by scan() or add()), by name.
   std::vector<const PluginInfo*> plugins() const;
 
+  // Closes the libraries of plugins that have no instance: scan() opened them to list and
+  // resolve them, and their pages would stay resident for nothing. Call once every plugin
+  // is instantiated; plugins() and resolve() know only the rest afterwards.
+  void unloadUnused();
+
   // The plugins a flag value means, in order: a name, a path to a .so (loaded now), or an
   // alias (every plugin declaring it, by name). Fails naming the value and, when nothing
   // matched, the libraries that could not be loaded.

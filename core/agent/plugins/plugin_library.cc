@@ -64,8 +64,9 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
   auto library = std::unique_ptr<PluginLibrary>(new PluginLibrary());
   library->handle_ = std::make_unique<Handle>();
   boost::system::error_code ec;
-  const auto mode = static_cast<dll::load_mode::type>(dll::load_mode::rtld_now |
-                                                      dll::load_mode::rtld_local | RTLD_NODELETE);
+  // Not RTLD_NODELETE yet: a library only listed (never initialized) may be unloaded.
+  const auto mode =
+      static_cast<dll::load_mode::type>(dll::load_mode::rtld_now | dll::load_mode::rtld_local);
   library->handle_->library.load(path, ec, mode);
   if (ec) {
     // Boost.DLL clears dlerror(); one direct attempt recovers the loader's own words
@@ -162,6 +163,14 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
 }
 
 Result<uint32_t> PluginLibrary::initialize() {
+  // From its first call on, a plugin may leave threads or atexit handlers behind: its code
+  // stays mapped for good. glibc promotes a loaded object to RTLD_NODELETE this way.
+  if (void* pinned = ::dlopen(info_.path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+    ::dlclose(pinned);
+  } else {
+    return Error(ErrorCode::kInternal, "plugin '" + info_.name + "' (" + info_.path +
+                                           "): cannot pin its library: " + safeString(::dlerror()));
+  }
   uint32_t chosen = UINT32_MAX;
   const berth_status status = entry_->init(kHostMinMinor, kHostMaxMinor, &chosen);
   const std::string versions =

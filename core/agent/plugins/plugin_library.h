@@ -46,8 +46,9 @@ class PluginLibrary {
   // descriptor or flag declaration.
   static Result<std::unique_ptr<PluginLibrary>> load(const std::string& path);
 
-  // Calls deinit() if init() succeeded. The code stays mapped (RTLD_NODELETE): a plugin
-  // may have left threads or atexit handlers behind that must not outlive its code.
+  // Calls deinit() if init() succeeded. The code of a library that was initialized stays
+  // mapped (RTLD_NODELETE): a plugin may have left threads or atexit handlers behind that
+  // must not outlive its code. One never initialized (only listed) is unloaded.
   ~PluginLibrary();
 
   const PluginInfo& info() const { return info_; }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -78,6 +79,25 @@ TEST_F(PluginHostTest, SynchronousCompletionCarriesTheResult) {
   EXPECT_EQ(result.plan().environment(0).value(), "c-1");
   EXPECT_EQ(result.checkpoint(), "c-1");
   EXPECT_TRUE(host_->tracker().snapshot().empty());
+}
+
+// Libraries loaded only to be listed leave the address space; the ones in use stay.
+TEST_F(PluginHostTest, UnusedLibrariesAreUnloaded) {
+  PluginInstance* probe = instance("berth-probe.so");
+  ASSERT_NE(probe, nullptr);
+  ASSERT_TRUE(host_->add(fixture("berth-frozen-c.so")));
+  const auto mapped = [](const std::string& file) {
+    std::ifstream maps("/proc/self/maps");
+    const std::string text((std::istreambuf_iterator<char>(maps)), {});
+    return text.find(file) != std::string::npos;
+  };
+  ASSERT_TRUE(mapped("berth-frozen-c.so"));
+  host_->unloadUnused();
+  ASSERT_EQ(host_->plugins().size(), 1u);
+  EXPECT_EQ(host_->plugins()[0]->name, "probe");
+  EXPECT_FALSE(mapped("berth-frozen-c.so"));
+  EXPECT_TRUE(mapped("berth-probe.so"));
+  EXPECT_EQ(prepareNow(*probe, "c1").status, BERTH_OK) << "the instance in use still works";
 }
 
 TEST_F(PluginHostTest, CompletionFromAnotherThread) {
