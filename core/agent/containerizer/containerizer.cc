@@ -311,6 +311,10 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
     std::exchange(c->launched, nullptr)(
         Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
   }
+  // The end is recorded before the launcher's destroy removes its own record of the exit
+  // status, and flushed while that destroy runs: a kill of the agent in between finds the
+  // written record, and a crash of the host ends the launcher's record too.
+  recordTermination(*c, termination, false);
   // The first process is gone; whatever it left behind goes too, and with it what the
   // launcher used to track the container.
   call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
@@ -322,6 +326,21 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
          }
          cleanupNext(c, c->prepared, std::move(termination));
        });
+  if (Status s = journal_.sync(); !s) {
+    LOG(ERROR) << "Cannot flush the end of container '" << c->id() << "': " << s.error().message();
+  }
+}
+
+void Containerizer::recordTermination(Container& c, const Termination& termination, bool sync) {
+  c.state.set_terminated(true);
+  if (termination.wait_status) c.state.set_wait_status(*termination.wait_status);
+  c.state.set_message(termination.message);
+  if (termination.limitation) *c.state.mutable_limitation() = *termination.limitation;
+  const std::string bytes = c.state.SerializeAsString();
+  if (Status s = sync ? journal_.put(c.id(), bytes) : journal_.write(c.id(), bytes); !s) {
+    LOG(ERROR) << "Cannot checkpoint the end of container '" << c.id()
+               << "': " << s.error().message();
+  }
 }
 
 void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
@@ -367,14 +386,8 @@ void Containerizer::cleanupNext(std::shared_ptr<Container> c, size_t remaining,
 
 void Containerizer::finish(std::shared_ptr<Container> c, Termination termination) {
   c->phase = Container::Phase::kTerminated;
-  c->state.set_terminated(true);
-  if (termination.wait_status) c->state.set_wait_status(*termination.wait_status);
-  c->state.set_message(termination.message);
-  if (termination.limitation) *c->state.mutable_limitation() = *termination.limitation;
-  if (Status s = checkpoint(*c); !s) {
-    LOG(ERROR) << "Cannot checkpoint the end of container '" << c->id()
-               << "': " << s.error().message();
-  }
+  // Recorded already when a process existed (onExit()).
+  if (!c->state.terminated()) recordTermination(*c, termination, true);
   c->termination = termination;
   for (auto& waiter : std::exchange(c->waiters, {}))
     waiter(termination);

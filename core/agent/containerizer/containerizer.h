@@ -6,8 +6,9 @@
 // process, held at a barrier; each isolator's isolate(pid); the launcher lets the process
 // exec while the state is checkpointed, before the launch is answered; watch() on every
 // isolator. A failure at any step destroys what exists
-// and is reported with the plugin that failed. On exit or destroy: every isolator's
-// cleanup() in reverse order, then the termination is recorded and checkpointed.
+// and is reported with the plugin that failed. When the first process has exited (by
+// itself or destroyed): the termination is checkpointed, the launcher ends what is left
+// of the container, and every isolator's cleanup() runs in reverse order.
 //
 // Threading: all state lives on one task queue, which is also the thread that calls
 // plugins (the ABI's [main-thread]). Public methods may be called from any thread; their
@@ -106,6 +107,8 @@ class Containerizer {
   void cleanupNext(std::shared_ptr<Container> c, size_t remaining, Termination termination);
   void finish(std::shared_ptr<Container> c, Termination termination);
   Status checkpoint(const Container& c);
+  // Marks the container ended in its state and checkpoints it; flushed when `sync`.
+  void recordTermination(Container& c, const Termination& termination, bool sync);
 
   // Runs a plugin hook from the queue; `done` runs back on the queue.
   void call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,

@@ -259,7 +259,7 @@ Status Journal::rewrite() {
   return okStatus();
 }
 
-Status Journal::append(char type, std::string_view key, std::string_view value) {
+Status Journal::append(char type, std::string_view key, std::string_view value, bool sync) {
   if (fd_ < 0) return Error(ErrorCode::kFailedPrecondition, path_ + " is not open");
   if (key.empty() || key.size() > kMaxKey) {
     return Error(ErrorCode::kInvalidArgument,
@@ -272,7 +272,9 @@ Status Journal::append(char type, std::string_view key, std::string_view value) 
   const std::string bytes = record(type, key, value);
   Status written = writeAll(fd_, bytes, path_);
   // fdatasync: the data and the file's new size, without the timestamps fsync would add.
-  if (written && ::fdatasync(fd_) != 0) written = errnoError("fdatasync '" + path_ + "'", errno);
+  if (written && sync && ::fdatasync(fd_) != 0) {
+    written = errnoError("fdatasync '" + path_ + "'", errno);
+  }
   if (!written) {
     // Leave no partial record for the next append to follow.
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
@@ -286,7 +288,21 @@ Status Journal::append(char type, std::string_view key, std::string_view value) 
 }
 
 Status Journal::put(std::string_view key, std::string_view value) {
-  if (Status s = append(kPut, key, value); !s) return s;
+  return set(key, value, true);
+}
+
+Status Journal::write(std::string_view key, std::string_view value) {
+  return set(key, value, false);
+}
+
+Status Journal::sync() {
+  if (fd_ < 0) return Error(ErrorCode::kFailedPrecondition, path_ + " is not open");
+  if (::fdatasync(fd_) != 0) return errnoError("fdatasync '" + path_ + "'", errno);
+  return okStatus();
+}
+
+Status Journal::set(std::string_view key, std::string_view value, bool sync) {
+  if (Status s = append(kPut, key, value, sync); !s) return s;
   auto it = live_.find(key);
   if (it != live_.end()) {
     live_bytes_ -= kHeaderSize + key.size() + it->second.size();
@@ -302,7 +318,7 @@ Status Journal::put(std::string_view key, std::string_view value) {
 Status Journal::erase(std::string_view key) {
   auto it = live_.find(key);
   if (it == live_.end()) return okStatus();
-  if (Status s = append(kErase, key, ""); !s) return s;
+  if (Status s = append(kErase, key, "", true); !s) return s;
   live_bytes_ -= kHeaderSize + key.size() + it->second.size();
   live_.erase(it);
   compactIfWorthIt();

@@ -51,13 +51,22 @@ class Journal {
   // On failure the journal is as before the call.
   Status put(std::string_view key, std::string_view value);
 
+  // put() in two steps, for a caller with work to overlap with the flush: write() appends
+  // the record, which from then on survives the agent being killed; sync() flushes every
+  // record written so far, which then survives a crash of the host. If sync() fails, those
+  // records may or may not survive one.
+  Status write(std::string_view key, std::string_view value);
+  Status sync();
+
   // Removes `key`; durable on return. Nothing is written for a key that is not there.
   Status erase(std::string_view key);
 
   const std::string& path() const { return path_; }
 
  private:
-  Status append(char type, std::string_view key, std::string_view value);
+  // Appends a record, flushed when `sync`; on failure the file is as before.
+  Status append(char type, std::string_view key, std::string_view value, bool sync);
+  Status set(std::string_view key, std::string_view value, bool sync);
   // Writes the live records to a new file and renames it over the journal.
   Status rewrite();
   // rewrite() once the dead records outweigh the live ones.

@@ -55,6 +55,19 @@ TEST_F(JournalTest, PutsAndErasesSurviveReopening) {
   EXPECT_EQ(reopen().records.at("c-1"), binary);
 }
 
+// write() then sync(): what is written is read back before and after the flush.
+TEST_F(JournalTest, WrittenRecordsAreReadBeforeTheyAreSynced) {
+  ASSERT_TRUE(journal_->open());
+  ASSERT_TRUE(journal_->write("k", "written"));
+  EXPECT_EQ(Journal::read(path_)->records.at("k"), "written") << "as after a kill of the agent";
+  ASSERT_TRUE(journal_->sync());
+  ASSERT_TRUE(journal_->write("k", "again"));
+  ASSERT_TRUE(journal_->sync());
+  EXPECT_EQ(reopen().records.at("k"), "again");
+  Journal closed(dir_.file("other.journal"));
+  EXPECT_EQ(closed.sync().error().code(), ErrorCode::kFailedPrecondition);
+}
+
 TEST_F(JournalTest, AMissingJournalIsEmptyAndCreated) {
   auto contents = journal_->open();
   ASSERT_TRUE(contents) << contents.error().message();
