@@ -384,16 +384,19 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
   fail("exec %s: %s", command->value, strerror(errno));
 }
 
-void supervise(const char* dir, const char* cgroup) {
-  /* The agent blocks SIGINT and SIGTERM in all its threads (it takes them with sigwait),
-   * and a spawned process inherits the mask: a container must start with every signal
-   * deliverable and at its default, or KILL_CONTAINER's SIGTERM would wait for SIGKILL. */
+void reset_signals(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   for (int signo = 1; signo < NSIG; ++signo) {
     if (signo != SIGKILL && signo != SIGSTOP) signal(signo, SIG_DFL);
   }
+}
+
+void supervise(const char* dir, const char* cgroup) {
+  /* Signals were reset when this process started (reset_signals()); the zygote that
+   * forked it ignores SIGCHLD, which the wait below needs. */
+  signal(SIGCHLD, SIG_DFL);
   setsid();
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
 
@@ -473,5 +476,6 @@ int main(int argc, char** argv) {
             "(started by linux-launcher)\n");
     return 2;
   }
+  reset_signals();
   supervise(argv[1], argc == 3 ? argv[2] : NULL);
 }

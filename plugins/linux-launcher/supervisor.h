@@ -14,10 +14,16 @@ enum {
 enum { ZYGOTE_SOCKET_FD = 3 };
 
 #ifndef __cplusplus /* the launcher (C++) shares the descriptor numbers only */
+/* Unblocks every signal and sets every disposition to its default. The agent blocks
+ * SIGINT and SIGTERM in all its threads (it takes them with sigwait) and a spawned process
+ * inherits the mask: a container must start with every signal deliverable and at its
+ * default, or KILL_CONTAINER's SIGTERM would wait for SIGKILL. */
+void reset_signals(void);
+
 /* Supervises one container: reads the request, creates its namespaces and mounts, forks its
  * first process into `cgroup` (NULL: none), reports on the status pipe, waits for the
  * process and records its wait status in `dir`/termination. Expects the SUPERVISOR_*
- * descriptors in place. Never returns. */
+ * descriptors in place and signals reset (SIGCHLD may be ignored). Never returns. */
 _Noreturn void supervise(const char* dir, const char* cgroup);
 
 /* The zygote: forks a supervisor for each request on ZYGOTE_SOCKET_FD until the launcher

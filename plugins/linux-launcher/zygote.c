@@ -86,14 +86,7 @@ static void reply(int32_t result, int pidfd) {
 }
 
 int serve(void) {
-  /* What the agent's thread had (SIGTERM blocked, its dispositions) must not reach the
-   * supervisors; supervise() resets them too, this keeps the zygote itself killable. */
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  for (int signo = 1; signo < NSIG; ++signo) {
-    if (signo != SIGKILL && signo != SIGSTOP) signal(signo, SIG_DFL);
-  }
+  reset_signals();          /* once, for every supervisor it forks */
   signal(SIGCHLD, SIG_IGN); /* supervisors are reaped as they exit */
 
   for (;;) {

@@ -271,6 +271,8 @@ TEST_F(LinuxLauncherTest, ROOT_ContainersStartWithSignalsUnblocked) {
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &term, nullptr);  // as the agent does
+  host_.reset();
+  makeHost();  // so that the supervisor zygote starts with SIGTERM blocked, as in the agent
   berth::v1::LaunchPlan plan;
   plan.mutable_command()->set_shell(false);
   plan.mutable_command()->set_value("/bin/sleep");
