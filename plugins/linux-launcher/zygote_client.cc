@@ -80,7 +80,7 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& di
       return std::nullopt;
     }
     auto supervisor = exchange(message, fds, error);
-    if (supervisor || error->empty()) return supervisor;
+    if (supervisor || !error->empty()) return supervisor;  // forked, or refused
     // The zygote is gone (killed, or out of memory): a new one, once.
     stopLocked();
   }

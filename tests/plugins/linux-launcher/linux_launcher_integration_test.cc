@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -32,6 +33,29 @@ bool running(pid_t pid) {
   const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
   const size_t close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+// The supervisor zygote the launcher started: this process's child `berth-supervisor
+// --serve`; -1 if there is none.
+pid_t zygote() {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    const std::string stat = slurp(entry.path().string() + "/stat");
+    const size_t close = stat.rfind(')');
+    if (cmdline.find("berth-supervisor --serve") == std::string::npos ||
+        close == std::string::npos) {
+      continue;
+    }
+    std::istringstream fields(stat.substr(close + 2));
+    char state = 0;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    if (parent == ::getpid() && state != 'Z') return std::stoi(name);
+  }
+  return -1;
 }
 
 class LinuxLauncherTest : public ::testing::Test {
@@ -320,8 +344,13 @@ TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
 TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
   ASSERT_GT(run("outlives", "sleep 0.3; exit 7"), 0);
   const pid_t supervisor = supervisors_["outlives"];
-  // The plugin goes away (as with the agent's kill -9) while the container runs.
+  const pid_t old_zygote = zygote();
+  ASSERT_GT(old_zygote, 0);
+  // The plugin goes away (as with the agent's kill -9) while the container runs: its
+  // zygote ends with it, the supervisor it forked lives on.
   host_.reset();
+  EXPECT_FALSE(running(old_zygote));
+  EXPECT_TRUE(running(supervisor));
   std::this_thread::sleep_for(600ms);
 
   makeHost();
@@ -334,6 +363,20 @@ TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
   const auto termination = wait("outlives");
   ASSERT_TRUE(termination.has_wait_status()) << termination.message();
   EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 7);
+}
+
+// A zygote that died (killed, out of memory) is replaced at the next launch.
+TEST_F(LinuxLauncherTest, ROOT_AKilledZygoteIsStartedAgain) {
+  const pid_t first = zygote();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  for (int i = 0; i < 200 && running(first); ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_GT(run("after-kill", "exit 4"), 0);
+  EXPECT_EQ(WEXITSTATUS(wait("after-kill").wait_status()), 4);
+  const pid_t second = zygote();
+  EXPECT_GT(second, 0);
+  EXPECT_NE(second, first);
 }
 
 }  // namespace
