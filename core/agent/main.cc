@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   // ignored signal is discarded even while blocked: restore the defaults first.
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  // A write to a pipe or socket whose reader is gone (a container that died before its
+  // start barrier, a client that hung up) is an error to handle, not a reason to die.
+  // Processes the agent starts get the default back (the supervisor zygote resets it).
+  signal(SIGPIPE, SIG_IGN);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

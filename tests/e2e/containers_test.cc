@@ -178,6 +178,20 @@ TEST_F(ContainersTest, ROOT_BadLaunchesAreRefusedWithTheField) {
       << exec_fails.body;
 }
 
+// The first process fails before its start barrier (its stdout cannot be opened): the
+// launch fails with the reason, and the agent, which then writes to a barrier nobody
+// reads, lives on.
+TEST_F(ContainersTest, ROOT_AFailureBeforeTheBarrierFailsTheLaunchNotTheAgent) {
+  startAgent();
+  std::filesystem::create_directories(dir_.file("work/containers/blocked/stdout"));
+  auto launched = launch("blocked", "true");
+  EXPECT_EQ(launched.status, 400);
+  EXPECT_NE(launched.body.find("Is a directory"), std::string::npos) << launched.body;
+  EXPECT_EQ(call(R"({"type":"GET_HEALTH"})").status, 200) << agent_->output();
+  ASSERT_EQ(launch("after", "exit 2").status, 200);
+  EXPECT_EQ(WEXITSTATUS(waitStatus("after")), 2);
+}
+
 TEST_F(ContainersTest, ROOT_RecoveryAfterKill9) {
   startAgent();
   ASSERT_EQ(launch("runner", "sleep 1000").status, 200);
