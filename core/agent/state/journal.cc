@@ -67,23 +67,35 @@ struct Header {
   size_t size() const { return kHeaderSize + key_size + value_size; }
 };
 
-// The header at `at` if it is complete and intact.
-bool parseHeader(std::string_view data, size_t at, Header* header) {
-  if (data.size() - at < kHeaderSize || std::memcmp(data.data() + at, kMagic, 4) != 0) {
-    return false;
+enum class Parsed {
+  kIntact,
+  kCutShort,  // the file ends within the header or key: possibly a torn write
+  kDamaged,
+};
+
+// The header at `at`, read into *header when intact.
+Parsed parseHeader(std::string_view data, size_t at, Header* header) {
+  const std::string_view rest = data.substr(at);
+  if (rest.size() < kHeaderSize) {
+    return rest.substr(0, 4) == std::string_view(kMagic, std::min(rest.size(), sizeof(kMagic)))
+               ? Parsed::kCutShort
+               : Parsed::kDamaged;
   }
-  const char* p = data.data() + at;
+  if (std::memcmp(rest.data(), kMagic, 4) != 0) return Parsed::kDamaged;
+  const char* p = rest.data();
   header->type = p[8];
   header->key_size = getU32(p + 9);
   header->value_size = getU32(p + 13);
   header->value_crc = getU32(p + 17);
   if ((header->type != kPut && header->type != kErase) || header->key_size == 0 ||
-      header->key_size > kMaxKey || header->value_size > kMaxValue ||
-      data.size() - at - kHeaderSize < header->key_size) {
-    return false;
+      header->key_size > kMaxKey || header->value_size > kMaxValue) {
+    return Parsed::kDamaged;
   }
-  header->key = data.substr(at + kHeaderSize, header->key_size);
-  return crc(data.substr(at + 8, kHeaderSize - 8 + header->key_size)) == getU32(p + 4);
+  if (rest.size() - kHeaderSize < header->key_size) return Parsed::kCutShort;
+  header->key = rest.substr(kHeaderSize, header->key_size);
+  return crc(rest.substr(8, kHeaderSize - 8 + header->key_size)) == getU32(p + 4)
+             ? Parsed::kIntact
+             : Parsed::kDamaged;
 }
 
 // The offset of the next intact header after `from`, or npos.
@@ -91,7 +103,7 @@ size_t nextHeader(std::string_view data, size_t from) {
   Header ignored;
   for (size_t at = data.find(std::string_view(kMagic, 4), from); at != std::string_view::npos;
        at = data.find(std::string_view(kMagic, 4), at + 1)) {
-    if (parseHeader(data, at, &ignored)) return at;
+    if (parseHeader(data, at, &ignored) == Parsed::kIntact) return at;
   }
   return std::string_view::npos;
 }
@@ -107,10 +119,12 @@ Scan scan(std::string_view data, const std::string& path) {
   size_t at = 0;
   while (at < data.size()) {
     Header header;
-    if (!parseHeader(data, at, &header)) {
+    const Parsed parsed = parseHeader(data, at, &header);
+    if (parsed != Parsed::kIntact) {
+      // Cut short at the very end is a write the agent did not finish; anything else,
+      // including a complete header that fails its check, is damage.
       const size_t next = nextHeader(data, at + 1);
-      const std::string_view rest = data.substr(at, 4);
-      if (next == std::string_view::npos && rest == std::string_view(kMagic, rest.size())) {
+      if (next == std::string_view::npos && parsed == Parsed::kCutShort) {
         out.problems.push_back(path + " ends with " + std::to_string(data.size() - at) +
                                " bytes of an incomplete record, dropped: the agent stopped "
                                "while writing it");
@@ -243,19 +257,16 @@ Status Journal::rewrite() {
     ::unlink(temporary.c_str());
     return written;
   }
+  // Renamed: the new file is the journal now, and appends go to it whatever happens next.
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  size_ = content.size();
   const std::string dir = std::filesystem::path(path_).parent_path().string();
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   const int synced = dir_fd >= 0 ? ::fsync(dir_fd) : -1;
   const int err = errno;
   if (dir_fd >= 0) ::close(dir_fd);
-  if (synced != 0) {
-    ::close(fd);
-    return errnoError("fsync '" + dir + "'", err);
-  }
-  // The new file is the journal now: appends go to it.
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-  size_ = content.size();
+  if (synced != 0) return errnoError("fsync '" + dir + "'", err);
   return okStatus();
 }
 

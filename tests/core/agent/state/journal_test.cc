@@ -166,6 +166,23 @@ TEST_F(JournalTest, ADamagedHeaderIsSkippedUpToTheNextRecord) {
       << contents.problems[0];
 }
 
+// A last record that is complete but fails its check is damage, not a torn write: the
+// change it made was acknowledged.
+TEST_F(JournalTest, ADamagedLastHeaderIsDamageNotATornWrite) {
+  ASSERT_TRUE(journal_->open());
+  ASSERT_TRUE(journal_->put("k", "old"));
+  const size_t last = raw().size();
+  ASSERT_TRUE(journal_->erase("k"));
+  std::string bytes = raw();
+  bytes[last + 8] ^= 0x01;  // the erase record's type byte, covered by the header check
+  overwrite(bytes);
+  const auto contents = reopen();
+  EXPECT_EQ(contents.records.at("k"), "old");
+  ASSERT_EQ(contents.problems.size(), 1u);
+  EXPECT_NE(contents.problems[0].find("damaged"), std::string::npos) << contents.problems[0];
+  EXPECT_TRUE(std::filesystem::exists(path_ + ".damaged"));
+}
+
 TEST_F(JournalTest, ForeignBytesAreReportedNotMisread) {
   std::filesystem::create_directories(dir_.file("meta"));
   overwrite("not a journal at all, but long enough to look at");
