@@ -127,8 +127,8 @@ void Containerizer::launch(berth::v1::ContainerConfig config,
     *c->state.mutable_config() = std::move(config);
     c->launched = std::move(done);
     containers_[c->id()] = c;
-    // The first checkpoint comes once the process is isolated. A crash before that leaves
-    // nothing unaccounted for: isolators clean up containers recover() does not list, and
+    // The first checkpoint comes once the launcher has forked the process. A crash before that
+    // leaves nothing unaccounted for: isolators clean up containers recover() does not list, and
     // the launcher reports containers it tracks that no checkpoint knows.
     prepareNext(c, 0);
   });
@@ -175,8 +175,13 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
              outcome.status == BERTH_OK && result.ParseFromString(outcome.payload);
          if (c->phase != Container::Phase::kPreparing) {
            // Destroyed while the launcher worked: what it launched goes too, and the
-           // container stays ended.
+           // container stays ended. The wait lets the launcher forget it once its first
+           // process is gone, so that the id can be launched again after REMOVE.
            if (launched) {
+             berth::v1::WaitRequest wait;
+             wait.set_container_id(c->id());
+             call(*plugins_.launcher, "wait", plugins_.launcher->launcher()->wait, c->id(),
+                  wait.SerializeAsString(), false, [](OperationOutcome) {});
              call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
                   destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
            }
@@ -189,6 +194,11 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
          }
          c->state.set_pid(result.pid());
          c->state.set_launcher_checkpoint(result.checkpoint());
+         // Written now (a kill of the agent from here on finds the process and the plugins'
+         // checkpoints), flushed once the process is released (startProcess()).
+         if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
+           return failLaunch(c, s.error().message());
+         }
          c->phase = Container::Phase::kIsolating;
          // From here the process exists: its end is observed like any other's.
          watchTermination(c);
@@ -212,6 +222,9 @@ void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
          berth::v1::IsolateResult result;
          if (result.ParseFromString(outcome.payload) && result.has_checkpoint()) {
            (*c->state.mutable_isolator_checkpoints())[isolator.name()] = result.checkpoint();
+           if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
+             return failLaunch(c, s.error().message());
+           }
          }
          isolateNext(c, index + 1);
        });
@@ -222,9 +235,8 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   berth::v1::StartRequest request;
   request.set_container_id(c->id());
   PluginInstance& launcher = *plugins_.launcher;
-  // The checkpoint is written while the process starts: its answer comes back on the queue,
-  // after this. A crash in between leaves a process no record knows, which recovery
-  // destroys, and a launch that was never answered.
+  // The checkpoint is flushed while the process starts: its answer comes back on the
+  // queue, after this.
   call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
          std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
@@ -238,7 +250,11 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
            c->phase = Container::Phase::kDestroying;
            return onExit(c, std::move(*exited));
          }
-         if (c->phase != Container::Phase::kStarting) return;  // destroyed meanwhile
+         if (c->phase != Container::Phase::kStarting) {
+           // Destroyed meanwhile; an exit that came first still ends the container.
+           if (exited) onExit(c, std::move(*exited));
+           return;
+         }
          c->phase = Container::Phase::kRunning;
          watchIsolators(c);
          if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
@@ -386,8 +402,15 @@ void Containerizer::cleanupNext(std::shared_ptr<Container> c, size_t remaining,
 
 void Containerizer::finish(std::shared_ptr<Container> c, Termination termination) {
   c->phase = Container::Phase::kTerminated;
-  // Recorded already when a process existed (onExit()).
-  if (!c->state.terminated()) recordTermination(*c, termination, true);
+  c->state.set_cleaned_up(true);
+  if (!c->state.terminated()) {
+    recordTermination(*c, termination, true);
+  } else if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
+    // Recorded already (onExit()); without this mark the isolators clean up again after
+    // a restart, which they must bear anyway.
+    LOG(ERROR) << "Cannot checkpoint that container '" << c->id()
+               << "' is cleaned up: " << s.error().message();
+  }
   c->termination = termination;
   for (auto& waiter : std::exchange(c->waiters, {}))
     waiter(termination);
@@ -517,19 +540,23 @@ void Containerizer::recover(std::function<void(Status)> done) {
       c->prepared = plugins_.isolators.size();
       containers_[id] = c;
       if (c->state.terminated()) {
-        c->phase = Container::Phase::kTerminated;
         Termination termination;
         if (c->state.has_wait_status()) termination.wait_status = c->state.wait_status();
         termination.message = c->state.message();
         if (c->state.has_limitation()) termination.limitation = c->state.limitation();
         c->termination = termination;
-        continue;
+        // Ended, but the agent stopped before every isolator had cleaned up: the isolators
+        // hear of it again, and cleanup() runs once recovery is done.
+        c->phase =
+            c->state.cleaned_up() ? Container::Phase::kTerminated : Container::Phase::kDestroying;
+        if (c->state.cleaned_up()) continue;
+      } else {
+        c->phase = c->state.has_pid() ? Container::Phase::kRunning : Container::Phase::kPreparing;
+        auto* checkpoint = launcher_request.add_containers();
+        checkpoint->set_container_id(id);
+        checkpoint->set_checkpoint(c->state.launcher_checkpoint());
+        if (c->state.has_pid()) checkpoint->set_pid(c->state.pid());
       }
-      c->phase = c->state.has_pid() ? Container::Phase::kRunning : Container::Phase::kPreparing;
-      auto* checkpoint = launcher_request.add_containers();
-      checkpoint->set_container_id(id);
-      checkpoint->set_checkpoint(c->state.launcher_checkpoint());
-      if (c->state.has_pid()) checkpoint->set_pid(c->state.pid());
       for (PluginInstance* isolator : plugins_.isolators) {
         auto* entry = isolator_requests[isolator->name()].add_containers();
         entry->set_container_id(id);
@@ -564,6 +591,8 @@ void Containerizer::recover(std::function<void(Status)> done) {
           watchIsolators(c);  // limitations are enforced on recovered containers too
         } else if (c->phase == Container::Phase::kPreparing) {
           destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
+        } else if (c->phase == Container::Phase::kDestroying) {
+          cleanupNext(c, c->prepared, *c->termination);
         }
       }
       done(okStatus());

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <regex>
+#include <thread>
 
 #include "container_state.pb.h"
 #include "tests/support/temp_dir.h"
@@ -254,6 +255,33 @@ TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornO
   auto killed = wait("running");
   ASSERT_TRUE(killed && killed->wait_status);
   EXPECT_EQ(*killed->wait_status, SIGKILL);
+}
+
+// An agent that stopped after recording a container's end but before the isolators had
+// cleaned up has them clean up at recovery, once.
+TEST_F(ContainerizerTest, CleanupInterruptedByARestartRunsAtRecovery) {
+  {
+    Journal journal(dir_.file("work/meta/containers.journal"));
+    ASSERT_TRUE(journal.open());
+    ContainerState state;
+    *state.mutable_config() = config("ended");
+    state.set_pid(40000);
+    state.set_terminated(true);
+    state.set_wait_status(7 << 8);
+    ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
+  }
+  start();
+  auto termination = wait("ended");
+  ASSERT_TRUE(termination && termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, 7 << 8);
+  for (int i = 0; i < 100 && probeCalls("cleanup") == 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+  stop();
+
+  start();
+  EXPECT_EQ(*wait("ended")->wait_status, 7 << 8);
+  EXPECT_EQ(probeCalls("cleanup"), 0) << "cleaned up already";
 }
 
 // Isolators watch recovered containers again: a limitation still ends them.
