@@ -368,11 +368,12 @@ void LinuxLauncher::start(Operation op, berth_bytes request) {
     // The status pipe closes at exec (close-on-exec), or carries the reason it failed.
     const std::string line = readLine(container.status_fd);
     ::close(container.status_fd);
-    if (!released)
-      return op.fail(BERTH_ERROR_UNAVAILABLE, "the first process of '" + id + "' is gone");
+    // A process that failed before the barrier (so the release found no reader) said why.
     if (line.starts_with("error ")) {
       return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + line.substr(6));
     }
+    if (!released)
+      return op.fail(BERTH_ERROR_UNAVAILABLE, "the first process of '" + id + "' is gone");
     op.succeed();
   });
 }

@@ -73,13 +73,14 @@ static void fail(const char* format, ...) {
   _exit(127);
 }
 
-/* Everything left to read on `fd`, which is closed; NULL on a read error. */
+/* The whole content of `fd` from its start (whatever its offset), which is closed; NULL
+ * on a read error. */
 static char* read_all(int fd, size_t* size) {
   size_t capacity = 4096, used = 0;
   char* data = malloc(capacity);
   for (;;) {
     if (used == capacity) data = realloc(data, capacity *= 2);
-    const ssize_t n = read(fd, data + used, capacity - used);
+    const ssize_t n = pread(fd, data + used, capacity - used, (off_t)used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       free(data);
@@ -469,7 +470,7 @@ void supervise(const char* dir, const char* cgroup) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 2 && strcmp(argv[1], "--serve") == 0) return serve();
+  if (argc == 2 && strcmp(argv[1], "--serve") == 0) return serve(argv);
   if (argc != 2 && argc != 3) {
     fprintf(stderr,
             "usage: berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP] | --serve "

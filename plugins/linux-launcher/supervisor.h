@@ -27,6 +27,7 @@ void reset_signals(void);
 _Noreturn void supervise(const char* dir, const char* cgroup);
 
 /* The zygote: forks a supervisor for each request on ZYGOTE_SOCKET_FD until the launcher
- * closes its end. Protocol in zygote.c. Returns the process's exit status. */
-int serve(void);
+ * closes its end. Protocol in zygote.c. `argv` is main()'s, which each supervisor rewrites
+ * so as not to look like the zygote. Returns the process's exit status. */
+int serve(char** argv);
 #endif

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,8 +45,13 @@ static pid_t fork_with_pidfd(int* pidfd) {
 }
 
 /* The supervisor, in the forked child: its descriptors in place, then supervise(). */
-static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, const char* cgroup) {
+static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, const char* cgroup,
+                                        char** argv) {
   close(ZYGOTE_SOCKET_FD);
+  /* A fork shows the zygote's name and command line: `pkill -f 'berth-supervisor --serve'`
+   * aimed at the zygote must not reach the supervisors, which hold the exit statuses. */
+  prctl(PR_SET_NAME, "berth-supervise", 0, 0, 0);
+  memcpy(argv[1], "--child", sizeof("--child")); /* as long as "--serve" */
   /* Above every target first, so that placing one never overwrites the source of another. */
   int moved[REQUEST_FDS];
   for (int i = 0; i < REQUEST_FDS; ++i) {
@@ -85,7 +91,8 @@ static void reply(int32_t result, int pidfd) {
   (void)!sendmsg(ZYGOTE_SOCKET_FD, &msg, MSG_NOSIGNAL);
 }
 
-int serve(void) {
+int serve(char** argv) {
+  prctl(PR_SET_NAME, "berth-zygote", 0, 0, 0);
   reset_signals();          /* once, for every supervisor it forks */
   signal(SIGCHLD, SIG_IGN); /* supervisors are reaped as they exit */
 
@@ -137,7 +144,7 @@ int serve(void) {
     }
     int pidfd = -1;
     const pid_t child = fork_with_pidfd(&pidfd);
-    if (child == 0) become_supervisor(fds, dir, cgroup);
+    if (child == 0) become_supervisor(fds, dir, cgroup, argv);
     reply(child > 0 ? child : -errno, pidfd);
     if (pidfd >= 0) close(pidfd);
     for (int i = 0; i < REQUEST_FDS; ++i)

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +49,10 @@ std::string ZygoteClient::startLocked() {
     ::close(pair[0]);
     return "start " + supervisor_ + " --serve: " + std::strerror(spawned);
   }
+  // A zygote that stops answering (stopped, wedged) must not hold the launch up forever.
+  const timeval timeout{static_cast<time_t>(kTimeout.count()), 0};
+  ::setsockopt(pair[0], SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  ::setsockopt(pair[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   socket_ = pair[0];
   pid_ = pid;
   return "";
@@ -56,8 +61,10 @@ std::string ZygoteClient::startLocked() {
 void ZygoteClient::stopLocked() {
   if (socket_ >= 0) ::close(socket_);
   socket_ = -1;
-  // The zygote exits at end of file; it is our child, so it is reaped here.
+  // It would exit at end of file, unless wedged; it holds nothing the supervisors need.
+  // It is our child, so it is reaped here.
   if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
@@ -79,21 +86,28 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& di
       *error = failed;
       return std::nullopt;
     }
-    auto supervisor = exchange(message, fds, error);
-    if (supervisor || !error->empty()) return supervisor;  // forked, or refused
-    // The zygote is gone (killed, or out of memory): a new one, once.
-    stopLocked();
+    Supervisor supervisor;
+    switch (exchange(message, fds, &supervisor, error)) {
+      case Exchange::kForked:
+        return supervisor;
+      case Exchange::kRefused:
+        return std::nullopt;
+      case Exchange::kNotSent:
+        // The zygote is gone (killed, or out of memory): a new one, once.
+        stopLocked();
+        continue;
+      case Exchange::kNoAnswer:
+        // It may have forked: asking another zygote could start a second supervisor.
+        stopLocked();
+        return std::nullopt;
+    }
   }
   *error = "the supervisor zygote (" + supervisor_ + " --serve) exits as soon as it starts";
   return std::nullopt;
 }
 
-// One request and its reply. A refusal by a live zygote returns nullopt with *error set
-// and the zygote kept; a zygote that is gone returns nullopt with *error empty.
-std::optional<ZygoteClient::Supervisor> ZygoteClient::exchange(const std::string& message,
-                                                               const int fds[3],
-                                                               std::string* error) {
-  error->clear();
+ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const int fds[3],
+                                              Supervisor* supervisor, std::string* error) {
   union {
     char buffer[CMSG_SPACE(3 * sizeof(int))];
     struct cmsghdr align;
@@ -113,7 +127,7 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::exchange(const std::string
   do {
     sent = ::sendmsg(socket_, &request, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
-  if (sent < 0) return std::nullopt;
+  if (sent < 0) return Exchange::kNotSent;  // EPIPE: gone; EAGAIN: wedged for kTimeout
 
   int32_t result = 0;
   union {
@@ -130,20 +144,31 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::exchange(const std::string
   do {
     received = ::recvmsg(socket_, &answer, MSG_CMSG_CLOEXEC);
   } while (received < 0 && errno == EINTR);
-  if (received != static_cast<ssize_t>(sizeof(result))) return std::nullopt;
-  Supervisor supervisor;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&answer); c != nullptr; c = CMSG_NXTHDR(&answer, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      std::memcpy(&supervisor.pidfd, CMSG_DATA(c), sizeof(int));
+  const int err = errno;
+  int pidfd = -1;
+  if (received > 0) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&answer); c != nullptr; c = CMSG_NXTHDR(&answer, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        std::memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
+      }
     }
   }
-  if (result <= 0) {
-    if (supervisor.pidfd >= 0) ::close(supervisor.pidfd);
-    *error = "the supervisor zygote could not fork: " + std::string(std::strerror(-result));
-    return std::nullopt;
+  if (received != static_cast<ssize_t>(sizeof(result))) {
+    if (pidfd >= 0) ::close(pidfd);
+    *error = received < 0 && err == EAGAIN
+                 ? "the supervisor zygote did not answer within " +
+                       std::to_string(kTimeout.count()) + " s; it is restarted"
+                 : "the supervisor zygote ended while forking a supervisor; it is restarted";
+    return Exchange::kNoAnswer;
   }
-  supervisor.pid = result;
-  return supervisor;
+  if (result <= 0) {
+    if (pidfd >= 0) ::close(pidfd);
+    *error = "the supervisor zygote could not fork: " + std::string(std::strerror(-result));
+    return Exchange::kRefused;
+  }
+  supervisor->pid = result;
+  supervisor->pidfd = pidfd;
+  return Exchange::kForked;
 }
 
 }  // namespace linux_launcher

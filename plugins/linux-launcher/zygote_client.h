@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@ namespace linux_launcher {
 
 class ZygoteClient {
  public:
+  static constexpr std::chrono::seconds kTimeout{10};
+
   // `supervisor`: the path of berth-supervisor. Nothing starts until start() or fork().
   explicit ZygoteClient(std::string supervisor);
   // Closes the socket, which ends the zygote; the supervisors it forked live on.
@@ -29,16 +32,19 @@ class ZygoteClient {
   };
   // Forks a supervisor for the container whose runtime directory is `dir`, its first
   // process to be born into `cgroup` ("" for none), with the three descriptors it starts
-  // with (supervisor.h; they stay the caller's to close). A zygote that died is started
-  // again, once. Thread-safe. Returns nullopt and sets *error naming the problem.
+  // with (supervisor.h; they stay the caller's to close). A zygote found dead is started
+  // again, once; one that dies or stays silent (kTimeout) after taking the request is
+  // replaced but not asked again, since it may have forked already. Thread-safe. Returns
+  // nullopt and sets *error naming the problem.
   std::optional<Supervisor> fork(const std::string& dir, const std::string& cgroup, int status_fd,
                                  int start_fd, int request_fd, std::string* error);
 
  private:
   std::string startLocked();
   void stopLocked();
-  std::optional<Supervisor> exchange(const std::string& message, const int fds[3],
-                                     std::string* error);
+  enum class Exchange { kForked, kRefused, kNotSent, kNoAnswer };
+  Exchange exchange(const std::string& message, const int fds[3], Supervisor* supervisor,
+                    std::string* error);
 
   const std::string supervisor_;
   std::mutex mutex_;
