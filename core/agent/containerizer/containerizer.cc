@@ -12,6 +12,7 @@
 #include "berth/v1/isolator.pb.h"
 #include "berth/v1/launcher.pb.h"
 #include "core/agent/containerizer/launch_plan_merge.h"
+#include "core/agent/state/legacy_checkpoints.h"
 
 namespace berth::agent {
 
@@ -515,6 +516,10 @@ void Containerizer::recover(std::function<void(Status)> done) {
   queue_->post([this, done = std::move(done)]() mutable {
     auto journal = journal_.open();
     if (!journal) return done(journal.error());
+    if (Status imported = importLegacyCheckpoints(work_dir_ + "/meta", journal_, *journal);
+        !imported) {
+      return done(imported.error());
+    }
     for (const std::string& problem : journal->problems) {
       LOG(WARNING) << "Recovering containers: " << problem;
       recovery_errors_.push_back(problem);
