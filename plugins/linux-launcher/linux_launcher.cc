@@ -311,7 +311,19 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   const int supervisor_fd = forked->pidfd;
   const int status_fd = status_pipe[0];
   const int start_fd = start_pipe[1];
-  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, forget] {
+  std::vector<std::string> outputs;
+  for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
+    if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
+  }
+  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, forget, outputs] {
+    // While the supervisor starts, the output files are created here, so that the first
+    // process, which opens them (O_CREAT, as the container's user may not create them
+    // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
+    // 0.3 ms on an ext4 sandbox. Whichever comes first creates them.
+    for (const std::string& path : outputs) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd >= 0) ::close(fd);
+    }
     const std::string line = readLine(status_fd);
     if (!line.starts_with("ready ")) {
       ::close(status_fd);
