@@ -172,6 +172,7 @@ LinuxLauncher::~LinuxLauncher() {
     if (c.status_fd >= 0) ::close(c.status_fd);
     if (c.start_fd >= 0) ::close(c.start_fd);
     if (c.pidfd >= 0) ::close(c.pidfd);
+    if (c.exit_fd >= 0) ::close(c.exit_fd);
   }
 }
 
@@ -283,27 +284,29 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   }
 
   int status_pipe[2];
-  int start_pipe[2];
+  int start_pipe[2] = {-1, -1};
   if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
     ::close(request_fd);
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
-  if (::pipe2(start_pipe, O_CLOEXEC) != 0) {
-    ::close(status_pipe[0]);
-    ::close(status_pipe[1]);
-    ::close(request_fd);
+  int exit_pipe[2] = {-1, -1};
+  if (::pipe2(start_pipe, O_CLOEXEC) != 0 || ::pipe2(exit_pipe, O_CLOEXEC) != 0) {
+    for (int fd : {status_pipe[0], status_pipe[1], start_pipe[0], start_pipe[1], request_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
   std::string error;
-  const auto forked = zygote_.fork(dir, cgroup, status_pipe[1], start_pipe[0], request_fd, &error);
-  ::close(status_pipe[1]);
-  ::close(start_pipe[0]);
-  ::close(request_fd);
+  const int fds[4] = {status_pipe[1], start_pipe[0], request_fd, exit_pipe[1]};
+  const auto forked = zygote_.fork(dir, cgroup, fds, &error);
+  for (int fd : fds)
+    ::close(fd);
   if (!forked) {
     ::close(status_pipe[0]);
     ::close(start_pipe[1]);
+    ::close(exit_pipe[0]);
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
@@ -311,11 +314,12 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   const int supervisor_fd = forked->pidfd;
   const int status_fd = status_pipe[0];
   const int start_fd = start_pipe[1];
+  const int exit_fd = exit_pipe[0];
   std::vector<std::string> outputs;
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
-  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, forget, outputs] {
+  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, exit_fd, forget, outputs] {
     // While the supervisor starts, the output files are created here, so that the first
     // process, which opens them (O_CREAT, as the container's user may not create them
     // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
@@ -328,7 +332,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     if (!line.starts_with("ready ")) {
       ::close(status_fd);
       ::close(start_fd);
-      awaitExit(supervisor, supervisor_fd);
+      awaitExit(supervisor, supervisor_fd, exit_fd);
       forget();
       const std::string why =
           line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
@@ -339,13 +343,13 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       ::kill(pid, SIGKILL);
       ::close(status_fd);
       ::close(start_fd);
-      awaitExit(supervisor, supervisor_fd);
+      awaitExit(supervisor, supervisor_fd, exit_fd);
       forget();
       return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
     }
     {
       std::lock_guard lock(mutex_);
-      containers_[id] = Container{supervisor, pid, status_fd, start_fd, supervisor_fd};
+      containers_[id] = Container{supervisor, pid, status_fd, start_fd, supervisor_fd, exit_fd};
     }
     const std::string checkpoint = std::to_string(supervisor);
     Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
@@ -396,6 +400,7 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   const std::string id = decoded->container_id;
   pid_t supervisor = -1;
   int pidfd = -1;
+  int exit_fd = -1;
   {
     std::lock_guard lock(mutex_);
     auto it = containers_.find(id);
@@ -404,10 +409,11 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     }
     supervisor = it->second.supervisor;
     pidfd = std::exchange(it->second.pidfd, -1);
+    exit_fd = std::exchange(it->second.exit_fd, -1);
   }
   const std::string termination = containerDir(id) + "/termination";
-  spawn([this, op, id, supervisor, pidfd, termination] {
-    if (!awaitExit(supervisor, pidfd)) {
+  spawn([this, op, id, supervisor, pidfd, exit_fd, termination] {
+    if (!awaitExit(supervisor, pidfd, exit_fd)) {
       return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     }
     const std::string text = readFile(termination);
@@ -420,6 +426,7 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
         if (it->second.start_fd >= 0) ::close(it->second.start_fd);
         if (it->second.status_fd >= 0) ::close(it->second.status_fd);
         if (it->second.pidfd >= 0) ::close(it->second.pidfd);
+        if (it->second.exit_fd >= 0) ::close(it->second.exit_fd);
         containers_.erase(it);
       }
     }
@@ -436,7 +443,20 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   });
 }
 
-bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd) {
+bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd) {
+  // The exit pipe ends as soon as the supervisor has recorded the exit status (or died),
+  // before its own teardown; without one (after an agent restart) the pidfd says when the
+  // process is gone.
+  if (exit_fd >= 0) {
+    char ignored;
+    while (!stopping()) {
+      pollfd p{exit_fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0 && ::read(exit_fd, &ignored, 1) <= 0) break;
+    }
+    ::close(exit_fd);
+    if (pidfd >= 0) ::close(pidfd);
+    return !stopping();
+  }
   // A pidfd tells when the supervisor is gone, whether or not it is our child (it is the
   // zygote's, and nobody's after an agent restart). The one the zygote handed over was
   // taken at fork, so it cannot name a later process that reuses the pid; one opened here

@@ -66,14 +66,15 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
     int status_fd = -1;  // read end: "ready", "error", then EOF at exec
     int start_fd = -1;   // write end of the barrier
     int pidfd = -1;      // the supervisor's, from the zygote; wait() takes it
+    int exit_fd = -1;    // read end of the exit pipe (supervisor.h); wait() takes it
   };
 
   // Runs `work` on a worker thread of its own; long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
-  // Blocks until `supervisor` is gone (through `pidfd` when >= 0, which it closes). False
-  // when the plugin stops first.
-  bool awaitExit(pid_t supervisor, int pidfd);
+  // Blocks until `supervisor` has recorded the exit status (end of `exit_fd`) or is gone
+  // (through `pidfd`); closes both when >= 0. False when the plugin stops first.
+  bool awaitExit(pid_t supervisor, int pidfd, int exit_fd = -1);
   std::string containerDir(const std::string& id) const { return runtime_dir_ + "/" + id; }
 
   const std::string runtime_dir_;

@@ -1,7 +1,8 @@
 /* berth-supervisor: the parent of one container's first process.
  *
  *   berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP]
- *   fd 3: status pipe (write end), fd 4: start barrier (read end), fd 5: the LaunchRequest
+ *   fd 3: status pipe (write end), fd 4: start barrier (read end), fd 5: the LaunchRequest,
+ *   fd 6: exit pipe (write end, closed once the exit status is recorded; optional)
  *   CGROUP: the directory of the cgroup the first process is born into, if any
  *   berth-supervisor --serve
  *   the zygote (zygote.c): forks a supervisor per request instead of an exec each
@@ -400,6 +401,8 @@ void supervise(const char* dir, const char* cgroup) {
   signal(SIGCHLD, SIG_DFL);
   setsid();
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
+  /* The first process holds it until its exec; only this process until the end. */
+  fcntl(SUPERVISOR_EXIT_FD, F_SETFD, FD_CLOEXEC);
 
   size_t size = 0;
   char* bytes = read_all(REQUEST_FD, &size);
@@ -466,6 +469,8 @@ void supervise(const char* dir, const char* cgroup) {
     fclose(out);
     rename(temporary, path);
   }
+  /* The launcher learns of the end now rather than once this process is torn down. */
+  close(SUPERVISOR_EXIT_FD);
   exit(0);
 }
 

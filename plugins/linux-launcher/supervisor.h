@@ -8,6 +8,7 @@ enum {
   SUPERVISOR_STATUS_FD = 3,  /* write end of the status pipe: "ready <pid>", "error <text>" */
   SUPERVISOR_START_FD = 4,   /* read end of the start barrier */
   SUPERVISOR_REQUEST_FD = 5, /* the LaunchRequest (protobuf), read to its end */
+  SUPERVISOR_EXIT_FD = 6,    /* write end of a pipe closed once the exit status is recorded */
 };
 
 /* The descriptor of the zygote's socket (SOCK_SEQPACKET) to the launcher. */

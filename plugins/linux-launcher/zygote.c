@@ -4,9 +4,10 @@
  * launch (docs/benchmarks.md).
  *
  * Protocol on ZYGOTE_SOCKET_FD (SOCK_SEQPACKET), one request at a time:
- *   request  "<runtime dir>\0<cgroup directory, or empty>\0", with exactly three
+ *   request  "<runtime dir>\0<cgroup directory, or empty>\0", with exactly four
  *            descriptors (SCM_RIGHTS): the status pipe's write end, the start barrier's
- *            read end and the launch request, which become the supervisor's fds 3, 4, 5
+ *            read end, the launch request and the exit pipe's write end, which become the
+ *            supervisor's fds 3 to 6
  *   reply    an int32: the supervisor's pid, or -errno when it could not be forked; with
  *            a pidfd of the supervisor (SCM_RIGHTS) when the kernel has them
  * End of file on the socket (the agent stopped or died) ends the zygote. Supervisors are
@@ -29,7 +30,7 @@
 
 #include "supervisor.h"
 
-enum { REQUEST_FDS = 3, MAX_REQUEST = 8192 };
+enum { REQUEST_FDS = 4, MAX_REQUEST = 8192 };
 
 /* Forks, returning the child's pidfd in *pidfd (-1 when the kernel has none to give). */
 static pid_t fork_with_pidfd(int* pidfd) {
@@ -60,7 +61,7 @@ static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, c
     close(fds[i]);
   }
   const int targets[REQUEST_FDS] = {SUPERVISOR_STATUS_FD, SUPERVISOR_START_FD,
-                                    SUPERVISOR_REQUEST_FD};
+                                    SUPERVISOR_REQUEST_FD, SUPERVISOR_EXIT_FD};
   for (int i = 0; i < REQUEST_FDS; ++i) {
     if (dup2(moved[i], targets[i]) < 0) _exit(127);
     close(moved[i]);

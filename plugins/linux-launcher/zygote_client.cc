@@ -72,14 +72,12 @@ void ZygoteClient::stopLocked() {
 }
 
 std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& dir,
-                                                           const std::string& cgroup, int status_fd,
-                                                           int start_fd, int request_fd,
-                                                           std::string* error) {
+                                                           const std::string& cgroup,
+                                                           const int fds[4], std::string* error) {
   std::string message = dir;
   message.push_back('\0');
   message += cgroup;
   message.push_back('\0');
-  const int fds[3] = {status_fd, start_fd, request_fd};
   std::lock_guard lock(mutex_);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (std::string failed = startLocked(); !failed.empty()) {
@@ -106,10 +104,10 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& di
   return std::nullopt;
 }
 
-ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const int fds[3],
+ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const int fds[4],
                                               Supervisor* supervisor, std::string* error) {
   union {
-    char buffer[CMSG_SPACE(3 * sizeof(int))];
+    char buffer[CMSG_SPACE(4 * sizeof(int))];
     struct cmsghdr align;
   } control{};
   iovec iov{const_cast<char*>(message.data()), message.size()};
@@ -121,8 +119,8 @@ ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const 
   cmsghdr* cmsg = CMSG_FIRSTHDR(&request);
   cmsg->cmsg_level = SOL_SOCKET;
   cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(3 * sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), fds, 3 * sizeof(int));
+  cmsg->cmsg_len = CMSG_LEN(4 * sizeof(int));
+  std::memcpy(CMSG_DATA(cmsg), fds, 4 * sizeof(int));
   ssize_t sent;
   do {
     sent = ::sendmsg(socket_, &request, MSG_NOSIGNAL);

@@ -31,19 +31,19 @@ class ZygoteClient {
     int pidfd = -1;  // owned by the caller; -1 when the kernel has no pidfds
   };
   // Forks a supervisor for the container whose runtime directory is `dir`, its first
-  // process to be born into `cgroup` ("" for none), with the three descriptors it starts
-  // with (supervisor.h; they stay the caller's to close). A zygote found dead is started
-  // again, once; one that dies or stays silent (kTimeout) after taking the request is
+  // process to be born into `cgroup` ("" for none), with the four descriptors it starts
+  // with (supervisor.h, in that order; they stay the caller's to close). A zygote found dead is
+  // started again, once; one that dies or stays silent (kTimeout) after taking the request is
   // replaced but not asked again, since it may have forked already. Thread-safe. Returns
   // nullopt and sets *error naming the problem.
-  std::optional<Supervisor> fork(const std::string& dir, const std::string& cgroup, int status_fd,
-                                 int start_fd, int request_fd, std::string* error);
+  std::optional<Supervisor> fork(const std::string& dir, const std::string& cgroup,
+                                 const int fds[4], std::string* error);
 
  private:
   std::string startLocked();
   void stopLocked();
   enum class Exchange { kForked, kRefused, kNotSent, kNoAnswer };
-  Exchange exchange(const std::string& message, const int fds[3], Supervisor* supervisor,
+  Exchange exchange(const std::string& message, const int fds[4], Supervisor* supervisor,
                     std::string* error);
 
   const std::string supervisor_;
