@@ -63,7 +63,7 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::load(const std::string& pa
 
   auto library = std::unique_ptr<PluginLibrary>(new PluginLibrary());
   library->handle_ = std::make_unique<Handle>();
-  boost::system::error_code ec;
+  std::error_code ec;
   // Not RTLD_NODELETE yet: a library only listed (never initialized) may be unloaded.
   const auto mode =
       static_cast<dll::load_mode::type>(dll::load_mode::rtld_now | dll::load_mode::rtld_local);
