@@ -182,7 +182,12 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
              berth::v1::WaitRequest wait;
              wait.set_container_id(c->id());
              call(*plugins_.launcher, "wait", plugins_.launcher->launcher()->wait, c->id(),
-                  wait.SerializeAsString(), false, [](OperationOutcome) {});
+                  wait.SerializeAsString(), false, [this, c](OperationOutcome) {
+                    // Now that the exit is collected, the launcher's files can go too.
+                    call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy,
+                         c->id(), destroyRequest(c->id(), SIGKILL, 0ns), true,
+                         [](OperationOutcome) {});
+                  });
              call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
                   destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
            }
@@ -195,14 +200,15 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
          }
          c->state.set_pid(result.pid());
          c->state.set_launcher_checkpoint(result.checkpoint());
+         c->phase = Container::Phase::kIsolating;
+         // From here the process exists: its end is observed like any other's, also when
+         // what follows fails.
+         watchTermination(c);
          // Written now (a kill of the agent from here on finds the process and the plugins'
          // checkpoints), flushed once the process is released (startProcess()).
          if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
            return failLaunch(c, s.error().message());
          }
-         c->phase = Container::Phase::kIsolating;
-         // From here the process exists: its end is observed like any other's.
-         watchTermination(c);
          isolateNext(c, 0);
        });
 }
@@ -362,7 +368,8 @@ void Containerizer::recordTermination(Container& c, const Termination& terminati
 
 void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
                             std::chrono::nanoseconds grace, std::string reason) {
-  if (c->phase == Container::Phase::kTerminated) return;
+  // Ended already (its isolators may still be cleaning up after a restart).
+  if (c->phase == Container::Phase::kTerminated || c->termination) return;
   if (c->destroy_reason.empty()) c->destroy_reason = std::move(reason);
   const bool has_process = c->state.has_pid();
   c->phase = Container::Phase::kDestroying;
@@ -432,7 +439,8 @@ void Containerizer::wait(const std::string& id,
 void Containerizer::kill(const std::string& id, int signal, std::function<void(bool)> done) {
   queue_->post([this, id, signal, done = std::move(done)] {
     auto it = containers_.find(id);
-    if (it == containers_.end() || it->second->phase == Container::Phase::kTerminated) {
+    if (it == containers_.end() || it->second->phase == Container::Phase::kTerminated ||
+        it->second->termination) {
       return done(false);
     }
     destroy(it->second, signal, signal == SIGKILL ? 0ns : std::chrono::nanoseconds(3s), "");
@@ -445,6 +453,12 @@ void Containerizer::remove(const std::string& id, std::function<void(Status)> do
     auto it = containers_.find(id);
     if (it == containers_.end()) {
       return done(Error(ErrorCode::kNotFound, "Container '" + id + "' cannot be found"));
+    }
+    if (it->second->phase != Container::Phase::kTerminated && it->second->termination) {
+      return done(Error(ErrorCode::kFailedPrecondition,
+                        "Container '" + id +
+                            "' has ended and its isolators are still cleaning "
+                            "up; remove it again shortly"));
     }
     if (it->second->phase != Container::Phase::kTerminated) {
       return done(Error(ErrorCode::kFailedPrecondition,
@@ -469,7 +483,7 @@ void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>
       ContainerSnapshot snapshot;
       snapshot.id = id;
       snapshot.pid = c->state.pid();
-      snapshot.terminated = c->phase == Container::Phase::kTerminated;
+      snapshot.terminated = c->phase == Container::Phase::kTerminated || c->termination;
       list->push_back(snapshot);
       if (snapshot.terminated || !c->state.has_pid()) continue;
       // Usage covers every process of the container, which only the launcher knows.
@@ -496,7 +510,7 @@ void Containerizer::destroyAll(std::function<void(size_t)> done) {
   queue_->post([this, done = std::move(done)]() mutable {
     std::vector<std::shared_ptr<Container>> running;
     for (auto& [id, c] : containers_) {
-      if (c->phase != Container::Phase::kTerminated) running.push_back(c);
+      if (c->phase != Container::Phase::kTerminated && !c->termination) running.push_back(c);
     }
     if (running.empty()) return done(0);
     auto left = std::make_shared<size_t>(running.size());
@@ -566,7 +580,8 @@ void Containerizer::recover(std::function<void(Status)> done) {
         auto* entry = isolator_requests[isolator->name()].add_containers();
         entry->set_container_id(id);
         *entry->mutable_config() = c->state.config();
-        if (c->state.has_pid()) entry->set_pid(c->state.pid());
+        // An ended container's pid may belong to another process by now.
+        if (c->state.has_pid() && !c->state.terminated()) entry->set_pid(c->state.pid());
         auto blob = c->state.isolator_checkpoints().find(isolator->name());
         if (blob != c->state.isolator_checkpoints().end()) entry->set_checkpoint(blob->second);
       }
@@ -579,6 +594,7 @@ void Containerizer::recover(std::function<void(Status)> done) {
       if (--*remaining > 0) return;
       if (*failure) return done(**failure);
       for (const std::string& orphan : *orphans) {
+        if (containers_.count(orphan) != 0) continue;  // ended, being cleaned up below
         LOG(WARNING) << "Destroying container '" << orphan << "', which no checkpoint knows";
         call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, orphan,
              destroyRequest(orphan, SIGKILL, 0ns), true, [orphan](OperationOutcome o) {
@@ -597,7 +613,11 @@ void Containerizer::recover(std::function<void(Status)> done) {
         } else if (c->phase == Container::Phase::kPreparing) {
           destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
         } else if (c->phase == Container::Phase::kDestroying) {
-          cleanupNext(c, c->prepared, *c->termination);
+          // As after an exit: what the container left behind goes first, then the
+          // isolators clean up.
+          call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, id,
+               destroyRequest(id, SIGKILL, 0ns), true,
+               [this, c](OperationOutcome) { cleanupNext(c, c->prepared, *c->termination); });
         }
       }
       done(okStatus());

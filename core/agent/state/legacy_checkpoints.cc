@@ -1,5 +1,7 @@
 #include "core/agent/state/legacy_checkpoints.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -45,10 +47,12 @@ Status importLegacyCheckpoints(const std::string& meta_dir, Journal& journal,
   const std::filesystem::path dir = std::filesystem::path(meta_dir) / "containers";
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return okStatus();
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string id = entry.path().filename().string();
+  // Any listing error stops recovery: going on would take the old containers for orphans.
+  std::filesystem::directory_iterator entries(dir, ec);
+  for (; !ec && entries != std::filesystem::directory_iterator(); entries.increment(ec)) {
+    const std::string id = entries->path().filename().string();
     if (contents.records.count(id) != 0 || contents.damaged.count(id) != 0) continue;
-    auto content = readLegacy((entry.path() / "state").string());
+    auto content = readLegacy((entries->path() / "state").string());
     if (!content) {
       contents.damaged[id] = content.error().message();
       continue;
@@ -56,10 +60,18 @@ Status importLegacyCheckpoints(const std::string& meta_dir, Journal& journal,
     if (Status put = journal.put(id, *content); !put) return put;
     contents.records[id] = *content;
   }
+  if (ec) return errnoError("list '" + dir.string() + "'", ec.value());
   const std::filesystem::path kept = std::filesystem::path(meta_dir) / "containers.imported";
   std::filesystem::remove_all(kept, ec);
+  if (ec) return errnoError("remove '" + kept.string() + "'", ec.value());
   std::filesystem::rename(dir, kept, ec);
   if (ec) return errnoError("rename '" + dir.string() + "' after importing it", ec.value());
+  // The rename lasts only once the directory holding it is flushed.
+  const int fd = ::open(meta_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int synced = fd >= 0 ? ::fsync(fd) : -1;
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (synced != 0) return errnoError("fsync '" + meta_dir + "'", err);
   return okStatus();
 }
 

@@ -268,15 +268,19 @@ TEST_F(ContainerizerTest, CleanupInterruptedByARestartRunsAtRecovery) {
     state.set_pid(40000);
     state.set_terminated(true);
     state.set_wait_status(7 << 8);
+    state.set_message("why it ended");
     ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
   }
   start();
   auto termination = wait("ended");
   ASSERT_TRUE(termination && termination->wait_status);
   EXPECT_EQ(*termination->wait_status, 7 << 8);
+  EXPECT_FALSE(kill("ended", SIGKILL)) << "it has ended; a kill starts no second cleanup";
   for (int i = 0; i < 100 && probeCalls("cleanup") == 0; ++i)
     std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(50ms);
   EXPECT_EQ(probeCalls("cleanup"), 1);
+  EXPECT_EQ(wait("ended")->message, "why it ended");
   stop();
 
   start();
