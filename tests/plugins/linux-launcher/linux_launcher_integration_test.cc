@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -70,7 +71,8 @@ class LinuxLauncherTest : public ::testing::Test {
       destroy(id, SIGKILL, 0ms);
     host_.reset();
     std::error_code ec;
-    std::filesystem::remove(cgroup_root_ + "/" + cgroupParent(), ec);
+    for (const std::string& root : cgroup_roots_)
+      std::filesystem::remove(root + "/" + cgroupParent(), ec);
   }
 
   // Its own cgroup parent: tests running at once must not share one.
@@ -79,6 +81,7 @@ class LinuxLauncherTest : public ::testing::Test {
   // `cgroup_root`: the hierarchy to use (this host's v1 freezer unless a test says).
   void makeHost(const std::string& cgroup_root = "/sys/fs/cgroup/freezer") {
     cgroup_root_ = cgroup_root;
+    cgroup_roots_.insert(cgroup_root);
     host_ = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
     ASSERT_TRUE(host_->add(std::string(BERTH_PLUGINS_DIR) + "/berth-linux-launcher.so"));
     auto created = host_->instantiate("linux-launcher",
@@ -156,6 +159,7 @@ class LinuxLauncherTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string cgroup_root_;
+  std::set<std::string> cgroup_roots_;  // every hierarchy a host of this test used
   std::unique_ptr<PluginHost> host_;
   PluginInstance* launcher_ = nullptr;
   std::vector<std::string> launched_;
