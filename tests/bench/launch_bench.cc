@@ -43,6 +43,15 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kRuns = 200;
 
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
 // Collects one sample per run and reports median and p99.
 class Samples {
  public:
@@ -246,18 +255,11 @@ void BM_IsolationAddedLatency(benchmark::State& state) {
       p = once(plain, id, "");
     }
     if (!p || !q) return state.SkipWithError("launch failed");
-    const auto ms = [](Clock::duration d) {
-      return std::chrono::duration<double, std::milli>(d).count();
-    };
     plain_ms.push_back(ms(*p));
     isolated_ms.push_back(ms(*q));
     added_ms.push_back(ms(*q) - ms(*p));
     state.SetIterationTime(std::chrono::duration<double>(*q - *p).count());
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
-  };
   state.counters["plain_p50_ms"] = median(plain_ms);
   state.counters["isolated_p50_ms"] = median(isolated_ms);
   state.counters["added_p50_ms"] = median(added_ms);
@@ -397,9 +399,6 @@ void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
     spawnWait({"/bin/true"});
     return std::optional(Clock::now() - start);
   };
-  const auto ms = [](Clock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-  };
   std::vector<double> berth_ms, crun_ms, floor_ms, crun_over_berth, berth_over_floor;
   int i = 0;
   for (auto _ : state) {
@@ -426,10 +425,6 @@ void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
     crun_over_berth.push_back(ms(*c) / ms(*b));
     berth_over_floor.push_back(ms(*b) / ms(*f));
   }
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v[v.size() / 2];
-  };
   state.counters["berth_p50_ms"] = median(berth_ms);
   state.counters["crun_p50_ms"] = median(crun_ms);
   state.counters["floor_p50_ms"] = median(floor_ms);

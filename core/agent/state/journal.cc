@@ -200,6 +200,15 @@ Status writeAll(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
+Status syncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int synced = fd >= 0 ? ::fsync(fd) : -1;
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (synced != 0) return errnoError("fsync '" + dir + "'", err);
+  return okStatus();
+}
+
 Result<Journal::Contents> Journal::read(const std::string& path) {
   auto data = readAll(path);
   if (!data) return data.error();
@@ -261,13 +270,7 @@ Status Journal::rewrite() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   size_ = content.size();
-  const std::string dir = std::filesystem::path(path_).parent_path().string();
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const int synced = dir_fd >= 0 ? ::fsync(dir_fd) : -1;
-  const int err = errno;
-  if (dir_fd >= 0) ::close(dir_fd);
-  if (synced != 0) return errnoError("fsync '" + dir + "'", err);
-  return okStatus();
+  return syncDirectory(std::filesystem::path(path_).parent_path().string());
 }
 
 Status Journal::append(char type, std::string_view key, std::string_view value, bool sync) {

@@ -25,6 +25,9 @@
 
 namespace berth::agent {
 
+// Flushes directory `dir`, so that the files created and renamed in it last.
+Status syncDirectory(const std::string& dir);
+
 class Journal {
  public:
   struct Contents {

@@ -1,7 +1,5 @@
 #include "core/agent/state/legacy_checkpoints.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstring>
@@ -67,12 +65,7 @@ Status importLegacyCheckpoints(const std::string& meta_dir, Journal& journal,
   std::filesystem::rename(dir, kept, ec);
   if (ec) return errnoError("rename '" + dir.string() + "' after importing it", ec.value());
   // The rename lasts only once the directory holding it is flushed.
-  const int fd = ::open(meta_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  const int synced = fd >= 0 ? ::fsync(fd) : -1;
-  const int err = errno;
-  if (fd >= 0) ::close(fd);
-  if (synced != 0) return errnoError("fsync '" + meta_dir + "'", err);
-  return okStatus();
+  return syncDirectory(meta_dir);
 }
 
 }  // namespace berth::agent
