@@ -218,6 +218,12 @@ Result<Journal::Contents> Journal::read(const std::string& path) {
 Journal::Journal(std::string path) : path_(std::move(path)) {}
 
 Journal::~Journal() {
+  {
+    std::lock_guard lock(flush_mutex_);
+    stopping_ = true;
+  }
+  flush_wake_.notify_one();
+  if (flusher_.joinable()) flusher_.join();  // after the flushes already asked for
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -309,10 +315,36 @@ Status Journal::write(std::string_view key, std::string_view value) {
   return set(key, value, false);
 }
 
-Status Journal::sync() {
-  if (fd_ < 0) return Error(ErrorCode::kFailedPrecondition, path_ + " is not open");
-  if (::fdatasync(fd_) != 0) return errnoError("fdatasync '" + path_ + "'", errno);
-  return okStatus();
+void Journal::flush(std::function<void(Status)> done) {
+  if (fd_ < 0) return done(Error(ErrorCode::kFailedPrecondition, path_ + " is not open"));
+  // A duplicate, so that a rewrite closing fd_ meanwhile leaves the flusher a valid one.
+  const int fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return done(errnoError("duplicate the descriptor of '" + path_ + "'", errno));
+  {
+    std::lock_guard lock(flush_mutex_);
+    flushes_.push_back({fd, std::move(done)});
+    if (!flusher_.joinable()) flusher_ = std::thread([this] { flushLoop(); });
+  }
+  flush_wake_.notify_one();
+}
+
+void Journal::flushLoop() {
+  std::unique_lock lock(flush_mutex_);
+  for (;;) {
+    flush_wake_.wait(lock, [&] { return stopping_ || !flushes_.empty(); });
+    if (flushes_.empty()) return;
+    std::vector<FlushRequest> batch = std::exchange(flushes_, {});
+    lock.unlock();
+    Status flushed = okStatus();
+    if (::fdatasync(batch.back().fd) != 0) {
+      flushed = errnoError("fdatasync '" + path_ + "'", errno);
+    }
+    for (FlushRequest& request : batch) {
+      ::close(request.fd);
+      request.done(flushed);
+    }
+    lock.lock();
+  }
 }
 
 Status Journal::set(std::string_view key, std::string_view value, bool sync) {

@@ -13,12 +13,17 @@
 // The file is rewritten with only the live records when it opens and whenever the dead ones
 // outweigh them, so it stays proportional to the live state.
 //
-// Not thread-safe: one owner calls it (the containerizer's queue).
+// Not thread-safe: one owner calls it (the containerizer's queue). Only flush() runs on a
+// thread of the journal's own, which touches nothing else.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/common/result.h"
@@ -55,11 +60,13 @@ class Journal {
   Status put(std::string_view key, std::string_view value);
 
   // put() in two steps, for a caller with work to overlap with the flush: write() appends
-  // the record, which from then on survives the agent being killed; sync() flushes every
-  // record written so far, which then survives a crash of the host. If sync() fails, those
-  // records may or may not survive one.
+  // the record, which from then on survives the agent being killed; flush() makes every
+  // record written before it survive a crash of the host too, on a thread of the journal's
+  // own, and calls `done` there once they do, or with the error when the flush failed
+  // (those records may then survive a crash or not). Flushes asked for while one runs are
+  // served together by the next. Never blocks; `done` must not block either.
   Status write(std::string_view key, std::string_view value);
-  Status sync();
+  void flush(std::function<void(Status)> done);
 
   // Removes `key`; durable on return. Nothing is written for a key that is not there.
   Status erase(std::string_view key);
@@ -75,11 +82,25 @@ class Journal {
   // rewrite() once the dead records outweigh the live ones.
   void compactIfWorthIt();
 
+  // Runs the flushes asked for, each batch with one fdatasync of the newest descriptor
+  // asked with: a rewrite in between synced the file it replaced, records and all.
+  void flushLoop();
+
   const std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;                                     // bytes in the file
   std::map<std::string, std::string, std::less<>> live_;  // what rewrite() keeps
   uint64_t live_bytes_ = 0;                               // their size as records
+
+  struct FlushRequest {
+    int fd;  // a duplicate of fd_ when asked, closed by the flusher
+    std::function<void(Status)> done;
+  };
+  std::mutex flush_mutex_;
+  std::condition_variable flush_wake_;
+  std::vector<FlushRequest> flushes_;  // asked for, not yet started
+  bool stopping_ = false;
+  std::thread flusher_;  // started by the first flush()
 };
 
 }  // namespace berth::agent

@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
 
 #include "tests/support/temp_dir.h"
 
@@ -55,17 +58,47 @@ TEST_F(JournalTest, PutsAndErasesSurviveReopening) {
   EXPECT_EQ(reopen().records.at("c-1"), binary);
 }
 
-// write() then sync(): what is written is read back before and after the flush.
-TEST_F(JournalTest, WrittenRecordsAreReadBeforeTheyAreSynced) {
+// Flushes `journal` and waits for the answer.
+Status flushed(Journal& journal) {
+  std::promise<Status> answer;
+  journal.flush([&answer](Status s) { answer.set_value(std::move(s)); });
+  return answer.get_future().get();
+}
+
+// write() then flush(): what is written is read back before and after the flush.
+TEST_F(JournalTest, WrittenRecordsAreReadBeforeTheyAreFlushed) {
   ASSERT_TRUE(journal_->open());
   ASSERT_TRUE(journal_->write("k", "written"));
   EXPECT_EQ(Journal::read(path_)->records.at("k"), "written") << "as after a kill of the agent";
-  ASSERT_TRUE(journal_->sync());
+  ASSERT_TRUE(flushed(*journal_));
   ASSERT_TRUE(journal_->write("k", "again"));
-  ASSERT_TRUE(journal_->sync());
+  ASSERT_TRUE(flushed(*journal_));
   EXPECT_EQ(reopen().records.at("k"), "again");
   Journal closed(dir_.file("other.journal"));
-  EXPECT_EQ(closed.sync().error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(flushed(closed).error().code(), ErrorCode::kFailedPrecondition);
+}
+
+// Flushes run on the journal's thread, never the caller's; every one asked for is answered,
+// the last ones at the latest when the journal is destroyed.
+TEST_F(JournalTest, EveryFlushIsAnsweredOnTheJournalsThread) {
+  ASSERT_TRUE(journal_->open());
+  std::mutex mutex;
+  std::vector<std::thread::id> threads;
+  int failures = 0;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(journal_->write("k" + std::to_string(i), "v"));
+    journal_->flush([&](Status s) {
+      std::lock_guard lock(mutex);
+      threads.push_back(std::this_thread::get_id());
+      if (!s) ++failures;
+    });
+  }
+  journal_.reset();
+  EXPECT_EQ(threads.size(), 100u);
+  EXPECT_EQ(failures, 0);
+  for (const auto& id : threads)
+    EXPECT_NE(id, std::this_thread::get_id());
+  EXPECT_EQ(reopen().records.size(), 100u);
 }
 
 TEST_F(JournalTest, AMissingJournalIsEmptyAndCreated) {
