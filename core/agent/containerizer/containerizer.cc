@@ -25,6 +25,8 @@ struct Containerizer::Container {
   std::vector<PlanPiece> pieces;
   size_t prepared = 0;  // isolators whose prepare() was called: they get cleanup()
   std::function<void(Result<LaunchOutcome>)> launched;
+  bool started = false;  // the process has exec'd: the launch succeeded
+  int unflushed = 0;     // flushes of records that must be durable before the launch answers
   std::vector<std::function<void(std::optional<Termination>)>> waiters;
   std::optional<Termination> termination;
   std::string destroy_reason;
@@ -105,8 +107,28 @@ void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, co
       });
 }
 
-Status Containerizer::checkpoint(const Container& c) {
-  return journal_.put(c.id(), c.state.SerializeAsString());
+Status Containerizer::checkpoint(std::shared_ptr<Container> c, bool durable) {
+  if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) return s;
+  if (durable) ++c->unflushed;
+  journal_.flush([this, queue = queue_, c, durable](Status flushed) {
+    queue->post([this, c, durable, flushed] {
+      if (!flushed) {
+        LOG(ERROR) << "Cannot flush the checkpoint of container '" << c->id()
+                   << "': " << flushed.error().message();
+      }
+      if (!durable) return;
+      --c->unflushed;
+      if (!flushed && c->launched) return failLaunch(c, flushed.error().message());
+      answerLaunch(c);
+    });
+  });
+  return okStatus();
+}
+
+void Containerizer::answerLaunch(std::shared_ptr<Container> c) {
+  if (c->launched && c->started && c->unflushed == 0) {
+    std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
+  }
 }
 
 // --- Launch ---------------------------------------------------------------------------
@@ -163,6 +185,10 @@ void Containerizer::prepareNext(std::shared_ptr<Container> c, size_t index) {
 void Containerizer::launchProcess(std::shared_ptr<Container> c) {
   auto plan = mergeLaunchPlans(c->pieces);
   if (!plan) return failLaunch(c, plan.error().message());
+  // The container, its configuration and what the isolators prepared must survive a crash
+  // of the host (isolators clean up after it from their checkpoints), so the launch is
+  // answered once this record is flushed; the flush runs while the process starts.
+  if (Status s = checkpoint(c, true); !s) return failLaunch(c, s.error().message());
   berth::v1::LaunchRequest request;
   *request.mutable_config() = c->state.config();
   *request.mutable_plan() = std::move(*plan);
@@ -204,11 +230,10 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
          // From here the process exists: its end is observed like any other's, also when
          // what follows fails.
          watchTermination(c);
-         // Written now (a kill of the agent from here on finds the process and the plugins'
-         // checkpoints), flushed once the process is released (startProcess()).
-         if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
-           return failLaunch(c, s.error().message());
-         }
+         // Written before the launch is answered, so that a kill of the agent finds the
+         // process; flushed in the background, not waited for: no process outlives a crash
+         // of the host, and then the flushed record above says what was there.
+         if (Status s = checkpoint(c, false); !s) return failLaunch(c, s.error().message());
          isolateNext(c, 0);
        });
 }
@@ -228,10 +253,9 @@ void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
          }
          berth::v1::IsolateResult result;
          if (result.ParseFromString(outcome.payload) && result.has_checkpoint()) {
+           // Needed to clean up after a crash of the host, like the prepared checkpoints.
            (*c->state.mutable_isolator_checkpoints())[isolator.name()] = result.checkpoint();
-           if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
-             return failLaunch(c, s.error().message());
-           }
+           if (Status s = checkpoint(c, true); !s) return failLaunch(c, s.error().message());
          }
          isolateNext(c, index + 1);
        });
@@ -242,8 +266,6 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   berth::v1::StartRequest request;
   request.set_container_id(c->id());
   PluginInstance& launcher = *plugins_.launcher;
-  // The checkpoint is flushed while the process starts: its answer comes back on the
-  // queue, after this.
   call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
          std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
@@ -263,11 +285,11 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
            return;
          }
          c->phase = Container::Phase::kRunning;
+         c->started = true;
          watchIsolators(c);
-         if (c->launched) std::exchange(c->launched, nullptr)(LaunchOutcome::kLaunched);
+         answerLaunch(c);  // or once the records it waits for are flushed
          if (exited) onExit(c, std::move(*exited));
        });
-  if (Status s = checkpoint(*c); !s) failLaunch(c, s.error().message());
 }
 
 void Containerizer::watchIsolators(std::shared_ptr<Container> c) {
@@ -330,14 +352,15 @@ void Containerizer::watchTermination(std::shared_ptr<Container> c) {
 void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination) {
   if (!c->destroy_reason.empty()) termination.message = c->destroy_reason;
   termination.limitation = c->limitation;
-  if (c->launched) {
+  if (c->launched && !c->started) {
     std::exchange(c->launched, nullptr)(
         Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
   }
   // The end is recorded before the launcher's destroy removes its own record of the exit
-  // status, and flushed while that destroy runs: a kill of the agent in between finds the
-  // written record, and a crash of the host ends the launcher's record too.
-  recordTermination(*c, termination, false);
+  // status, so that a kill of the agent in between finds it. Its flush is not waited for:
+  // a crash of the host, which could lose it, ends the launcher's record too, as it ends the
+  // runtime directory where Mesos keeps its termination statuses.
+  recordTermination(c, termination);
   // The first process is gone; whatever it left behind goes too, and with it what the
   // launcher used to track the container.
   call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
@@ -349,19 +372,16 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
          }
          cleanupNext(c, c->prepared, std::move(termination));
        });
-  if (Status s = journal_.sync(); !s) {
-    LOG(ERROR) << "Cannot flush the end of container '" << c->id() << "': " << s.error().message();
-  }
 }
 
-void Containerizer::recordTermination(Container& c, const Termination& termination, bool sync) {
-  c.state.set_terminated(true);
-  if (termination.wait_status) c.state.set_wait_status(*termination.wait_status);
-  c.state.set_message(termination.message);
-  if (termination.limitation) *c.state.mutable_limitation() = *termination.limitation;
-  const std::string bytes = c.state.SerializeAsString();
-  if (Status s = sync ? journal_.put(c.id(), bytes) : journal_.write(c.id(), bytes); !s) {
-    LOG(ERROR) << "Cannot checkpoint the end of container '" << c.id()
+void Containerizer::recordTermination(std::shared_ptr<Container> c,
+                                      const Termination& termination) {
+  c->state.set_terminated(true);
+  if (termination.wait_status) c->state.set_wait_status(*termination.wait_status);
+  c->state.set_message(termination.message);
+  if (termination.limitation) *c->state.mutable_limitation() = *termination.limitation;
+  if (Status s = checkpoint(c, false); !s) {
+    LOG(ERROR) << "Cannot checkpoint the end of container '" << c->id()
                << "': " << s.error().message();
   }
 }
@@ -412,7 +432,7 @@ void Containerizer::finish(std::shared_ptr<Container> c, Termination termination
   c->phase = Container::Phase::kTerminated;
   c->state.set_cleaned_up(true);
   if (!c->state.terminated()) {
-    recordTermination(*c, termination, true);
+    recordTermination(c, termination);
   } else if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
     // Recorded already (onExit()); without this mark the isolators clean up again after
     // a restart, which they must bear anyway.
@@ -611,7 +631,12 @@ void Containerizer::recover(std::function<void(Status)> done) {
           watchTermination(c);
           watchIsolators(c);  // limitations are enforced on recovered containers too
         } else if (c->phase == Container::Phase::kPreparing) {
-          destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
+          // Checkpointed before its process was: whatever the launcher made of it (a
+          // process, a cgroup) goes before the isolators clean up.
+          call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, id,
+               destroyRequest(id, SIGKILL, 0ns), true, [this, c](OperationOutcome) {
+                 destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
+               });
         } else if (c->phase == Container::Phase::kDestroying) {
           // As after an exit: what the container left behind goes first, then the
           // isolators clean up.

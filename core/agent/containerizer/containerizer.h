@@ -2,13 +2,19 @@
 // it, and recovers it after an agent restart.
 //
 // Launch, for each container (DESIGN.md section 2): create the sandbox; each isolator's
-// prepare() in --isolation order; merge the plan pieces; the launcher forks the first
-// process, held at a barrier; each isolator's isolate(pid); the launcher lets the process
-// exec while the state is checkpointed, before the launch is answered; watch() on every
-// isolator. A failure at any step destroys what exists
-// and is reported with the plugin that failed. When the first process has exited (by
-// itself or destroyed): the termination is checkpointed, the launcher ends what is left
-// of the container, and every isolator's cleanup() runs in reverse order.
+// prepare() in --isolation order; merge the plan pieces; checkpoint the container; the
+// launcher forks the first process, held at a barrier; each isolator's isolate(pid); the
+// launcher lets the process exec; watch() on every isolator. A failure at any step destroys
+// what exists and is reported with the plugin that failed. When the first process has
+// exited (by itself or destroyed): the termination is checkpointed, the launcher ends what
+// is left of the container, and every isolator's cleanup() runs in reverse order.
+//
+// Checkpoints (state/journal.h): every change of a container's state is written to the
+// journal before anything that depends on it is answered, so a kill of the agent loses
+// nothing. What must also survive a crash of the host (the container, its configuration and
+// the isolators' checkpoints) is flushed before the launch is answered; the flush runs
+// while the process starts. The rest (pids, terminations) is flushed in the background: a
+// crash of the host ends every process they describe.
 //
 // Threading: all state lives on one task queue, which is also the thread that calls
 // plugins (the ABI's [main-thread]). Public methods may be called from any thread; their
@@ -106,9 +112,13 @@ class Containerizer {
                std::string reason);
   void cleanupNext(std::shared_ptr<Container> c, size_t remaining, Termination termination);
   void finish(std::shared_ptr<Container> c, Termination termination);
-  Status checkpoint(const Container& c);
-  // Marks the container ended in its state and checkpoints it; flushed when `sync`.
-  void recordTermination(Container& c, const Termination& termination, bool sync);
+  // Writes the container's state to the journal and has it flushed; when `durable`, the
+  // launch is answered only once it is (answerLaunch()).
+  Status checkpoint(std::shared_ptr<Container> c, bool durable);
+  // Answers the launch once the process has exec'd and the durable records are flushed.
+  void answerLaunch(std::shared_ptr<Container> c);
+  // Marks the container ended in its state and checkpoints it.
+  void recordTermination(std::shared_ptr<Container> c, const Termination& termination);
 
   // Runs a plugin hook from the queue; `done` runs back on the queue.
   void call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,

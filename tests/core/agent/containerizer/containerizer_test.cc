@@ -288,6 +288,30 @@ TEST_F(ContainerizerTest, CleanupInterruptedByARestartRunsAtRecovery) {
   EXPECT_EQ(probeCalls("cleanup"), 0) << "cleaned up already";
 }
 
+// A container checkpointed before the launcher reported its process (the agent died while
+// it started) is destroyed at recovery: by the launcher first, which may hold a process or
+// a cgroup of it, then by the isolators.
+TEST_F(ContainerizerTest, AContainerCheckpointedBeforeItsProcessIsDestroyedAtRecovery) {
+  {
+    Journal journal(dir_.file("work/meta/containers.journal"));
+    ASSERT_TRUE(journal.open());
+    ContainerState state;
+    *state.mutable_config() = config("starting");
+    ASSERT_TRUE(journal.put("starting", state.SerializeAsString()));
+  }
+  start();
+  auto termination = wait("starting");
+  ASSERT_TRUE(termination);
+  EXPECT_FALSE(termination->wait_status);
+  EXPECT_EQ(termination->message, "the agent restarted before the container was launched");
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+  const std::string metrics = plugins_.host->metrics().prometheus();
+  EXPECT_NE(
+      metrics.find("berth_plugin_operations_total{plugin=\"fake-launcher\",hook=\"destroy\"} 1"),
+      std::string::npos)
+      << metrics;
+}
+
 // Isolators watch recovered containers again: a limitation still ends them.
 TEST_F(ContainerizerTest, RecoveredContainersAreWatchedAgain) {
   start();
