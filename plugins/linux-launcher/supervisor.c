@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -248,20 +249,78 @@ static void set_effective(const Berth__V1__Capabilities* caps) {
   }
 }
 
-/* Forks the container's first process into `cgroup` (NULL: the supervisor's own). Nobody
- * writes its pid to cgroup.procs: moving a whole process takes a global lock whose writer
- * waits for an RCU grace period, 10 ms and more on an idle host. cgroup v2: clone3 places
- * the child at birth. cgroup v1: the child moves itself, its only thread, by writing "0" to
- * the cgroup's `tasks`, which the kernel does without that lock. It does so before it reads
- * the barrier, so nothing of the container runs outside the cgroup; "ready" does not wait
- * for it, and a failure reaches the launcher as an error line on the status pipe, which
- * start() reads. */
-static pid_t fork_into(const char* cgroup) {
-  if (cgroup == NULL) return fork();
+/* The first process's stack while it shares the supervisor's memory (start_first_process()):
+ * a mapping of its own below a guard page, its top touched ahead of time. */
+enum { CHILD_STACK_SIZE = 1 << 20, CHILD_STACK_WARM = 64 << 10, GUARD_SIZE = 4096 };
+static char* child_stack; /* its lowest address; NULL: the first process is forked */
+
+/* The first process when it shares the supervisor's memory. */
+struct first_process {
+  const Berth__V1__LaunchRequest* request;
+  const char* join; /* the v1 cgroup's `tasks` file to enter, or NULL */
+  int new_mount_ns;
+};
+
+static void join_cgroup(const char* file) {
+  const int fd = open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, "0", 1) != 1) fail("enter the cgroup %s: %s", file, strerror(errno));
+  close(fd);
+}
+
+static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_ns,
+                          int new_mount_ns);
+
+static int first_process_main(void* arg) {
+  const struct first_process* p = arg;
+  if (p->join != NULL) join_cgroup(p->join);
+  run_container(p->request, 0, p->new_mount_ns);
+  return 127;
+}
+
+/* Starts the container's first process in `cgroup` (NULL: the supervisor's own) and returns
+ * its pid.
+ *
+ * Nobody writes its pid to cgroup.procs: moving a whole process takes a global lock whose
+ * writer waits for an RCU grace period, 10 ms and more on an idle host. cgroup v2: clone3
+ * places the child at birth. cgroup v1: the child moves itself, its only thread, by writing
+ * "0" to the cgroup's `tasks`, which the kernel does without that lock. It does so before
+ * it reads the barrier, so nothing of the container runs outside the cgroup; "ready" does
+ * not wait for it, and a failure reaches the launcher as an error line on the status pipe,
+ * which start() reads.
+ *
+ * Where it can, the process shares the supervisor's memory (CLONE_VM), as posix_spawn's
+ * child does: a fork copies the page tables and then takes a copy-on-write fault on every
+ * page either side writes, which on a virtual machine costs as much as the exec that follows
+ * (docs/benchmarks.md). Unlike posix_spawn's, this supervisor is not suspended until the
+ * exec (CLONE_VFORK): the scheduler would wake it on the CPU the process execs on, behind
+ * it, and the launcher learns of the exec only once the supervisor has closed its end of the
+ * status pipe. So both run at once on one memory, and from the clone to the end of the
+ * process the supervisor makes system calls only: no heap, no stdio, no failing call whose
+ * errno (shared) the process could be reading. The kernel refuses shared memory across
+ * PID namespaces, and a v2 cgroup at birth takes clone3, which has no wrapper that runs a
+ * function on another stack: those fork. */
+static pid_t start_first_process(const Berth__V1__LaunchRequest* request, const char* cgroup,
+                                 int new_pid_ns, int new_mount_ns) {
   char path[4096];
-  snprintf(path, sizeof(path), "%s/cgroup.controllers", cgroup);
-  const char* join = "tasks";
-  if (access(path, F_OK) == 0) {
+  int v2 = 0;
+  if (cgroup != NULL) {
+    snprintf(path, sizeof(path), "%s/cgroup.controllers", cgroup);
+    v2 = access(path, F_OK) == 0;
+    snprintf(path, sizeof(path), "%s/tasks", cgroup);
+  }
+  if (!v2 && !new_pid_ns && child_stack != NULL) {
+    /* Static: the process reads it after this function has returned. */
+    static struct first_process p;
+    p.request = request;
+    p.join = cgroup != NULL ? strdup(path) : NULL;
+    p.new_mount_ns = new_mount_ns;
+    const pid_t child =
+        clone(first_process_main, child_stack + CHILD_STACK_SIZE, CLONE_VM | SIGCHLD, &p);
+    /* EINVAL: a PID namespace joined from the plan (setns) refuses shared memory too. */
+    if (child >= 0 || errno != EINVAL) return child;
+  }
+  pid_t child = -1;
+  if (v2) {
     const int fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) fail("open the cgroup %s: %s", cgroup, strerror(errno));
     struct clone_args args;
@@ -269,25 +328,22 @@ static pid_t fork_into(const char* cgroup) {
     args.flags = CLONE_INTO_CGROUP;
     args.exit_signal = SIGCHLD;
     args.cgroup = (__u64)fd;
-    const long child = syscall(SYS_clone3, &args, sizeof(args));
-    if (child >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL)) {
-      if (child != 0) close(fd);
-      return (pid_t)child;
+    child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+    if (child != 0) close(fd);
+    if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)) {
+      snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup); /* before 5.7: the slow way */
+      v2 = 0;
     }
-    close(fd);
-    join = "cgroup.procs"; /* a kernel before 5.7: the slow way */
   }
-  const pid_t child = fork();
+  if (!v2) child = fork();
   if (child == 0) {
-    snprintf(path, sizeof(path), "%s/%s", cgroup, join);
-    const int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "0", 1) != 1) fail("enter the cgroup %s: %s", cgroup, strerror(errno));
-    close(fd);
+    if (cgroup != NULL && !v2) join_cgroup(path);
+    run_container(request, new_pid_ns, new_mount_ns);
   }
   return child;
 }
 
-/* The first process of the container, between fork and exec. */
+/* The first process of the container, between its start and exec. Never returns. */
 static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_ns,
                           int new_mount_ns) {
   const Berth__V1__LaunchPlan* plan = request->plan;
@@ -395,11 +451,76 @@ void reset_signals(void) {
   }
 }
 
-void supervise(const char* dir, const char* cgroup) {
-  /* Signals were reset when this process started (reset_signals()); the zygote that
-   * forked it ignores SIGCHLD, which the wait below needs. */
+/* Fills the page tables of the program's and its libraries' mappings: code and read-only
+ * data readable, data and heap written (each page this process's own copy). A kernel before
+ * 5.14 has no MADV_POPULATE_*; the pages then fault in as they are used. */
+static void populate_mappings(void) {
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  static char maps[64 << 10]; /* a small program: a few dozen lines */
+  size_t used = 0;
+  ssize_t n;
+  while (used < sizeof(maps) - 1 && (n = read(fd, maps + used, sizeof(maps) - 1 - used)) > 0) {
+    used += (size_t)n;
+  }
+  close(fd);
+  maps[used] = '\0';
+  for (char* line = maps; line != NULL && *line != '\0';) {
+    char* next = strchr(line, '\n');
+    if (next != NULL) *next++ = '\0';
+    unsigned long start = 0, end = 0;
+    char perms[5] = "";
+    int name = 0;
+    if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &start, &end, perms, &name) == 3) {
+      const char* path = line + name;
+      const int special = path[0] == '[' && strcmp(path, "[heap]") != 0; /* stack, vdso */
+      if (!special && perms[0] == 'r') {
+        const int advice = perms[1] == 'w' ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+        (void)madvise((void*)start, end - start, advice);
+      }
+    }
+    line = next;
+  }
+}
+
+/* Touches `size` bytes of stack, so that the pages are this process's before it is timed. */
+static __attribute__((noinline)) void warm_stack(size_t size) {
+  volatile char* area = __builtin_alloca(size);
+  for (size_t i = 0; i < size; i += 4096)
+    area[i] = 0;
+}
+
+void prepare_supervisor(void) {
+  static int prepared;
+  if (prepared) return;
+  prepared = 1;
+  /* Signals were reset when the zygote started (reset_signals()); it ignores SIGCHLD, which
+   * the wait for the first process needs. */
   signal(SIGCHLD, SIG_DFL);
   setsid();
+  /* Every page touched from here on costs a fault: a fork copies no page table entries of
+   * code and read-only data, and shares the writable pages until one side writes. Those the
+   * launch will touch are touched now, while nobody waits: the mappings of the program and
+   * its libraries, the stack, the heap the request is decoded into, the first process's
+   * stack. */
+  populate_mappings();
+  warm_stack(64 << 10);
+  void* heap = malloc(64 << 10);
+  if (heap != NULL) memset(heap, 0, 64 << 10);
+  free(heap);
+  char* stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (stack == MAP_FAILED) return; /* the first process is forked instead */
+  if (mprotect(stack, GUARD_SIZE, PROT_NONE) != 0) {
+    munmap(stack, CHILD_STACK_SIZE);
+    return;
+  }
+  memset(stack + CHILD_STACK_SIZE - CHILD_STACK_WARM, 0, CHILD_STACK_WARM);
+  child_stack = stack;
+}
+
+void supervise(const char* dir, const char* cgroup) {
+  prepare_supervisor();
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
   /* The first process holds it until its exec; only this process until the end. */
   fcntl(SUPERVISOR_EXIT_FD, F_SETFD, FD_CLOEXEC);
@@ -445,9 +566,9 @@ void supervise(const char* dir, const char* cgroup) {
   for (size_t i = 0; i < plan->n_mounts; ++i)
     apply_mount(plan->mounts[i], rootfs);
 
-  const pid_t child = fork_into(cgroup);
-  if (child < 0) fail("fork: %s", strerror(errno));
-  if (child == 0) run_container(request, (flags & CLONE_NEWPID) != 0, new_mount_ns);
+  const pid_t child =
+      start_first_process(request, cgroup, (flags & CLONE_NEWPID) != 0, new_mount_ns);
+  if (child < 0) fail("start the first process: %s", strerror(errno));
 
   close(START_FD);
   report("ready %d", (int)child);
@@ -463,15 +584,17 @@ void supervise(const char* dir, const char* cgroup) {
   char temporary[4096];
   snprintf(temporary, sizeof(temporary), "%s/termination.tmp", dir);
   snprintf(path, sizeof(path), "%s/termination", dir);
-  FILE* out = fopen(temporary, "w");
-  if (out != NULL) {
-    fprintf(out, "%d\n", status);
-    fclose(out);
-    rename(temporary, path);
+  char text[16];
+  const int length = snprintf(text, sizeof(text), "%d\n", status);
+  const int out = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out >= 0) {
+    const int written = write(out, text, (size_t)length) == length;
+    close(out);
+    if (written) rename(temporary, path);
   }
   /* The launcher learns of the end now rather than once this process is torn down. */
   close(SUPERVISOR_EXIT_FD);
-  exit(0);
+  _exit(0);
 }
 
 int main(int argc, char** argv) {

@@ -21,14 +21,19 @@ enum { ZYGOTE_SOCKET_FD = 3 };
  * default, or KILL_CONTAINER's SIGTERM would wait for SIGKILL. */
 void reset_signals(void);
 
-/* Supervises one container: reads the request, creates its namespaces and mounts, forks its
- * first process into `cgroup` (NULL: none), reports on the status pipe, waits for the
+/* Readies this process to supervise a container before the request comes: signals, session,
+ * and the pages the launch will write (each a copy-on-write fault after a fork). Idempotent;
+ * supervise() calls it too. */
+void prepare_supervisor(void);
+
+/* Supervises one container: reads the request, creates its namespaces and mounts, starts its
+ * first process in `cgroup` (NULL: none), reports on the status pipe, waits for the
  * process and records its wait status in `dir`/termination. Expects the SUPERVISOR_*
  * descriptors in place and signals reset (SIGCHLD may be ignored). Never returns. */
 _Noreturn void supervise(const char* dir, const char* cgroup);
 
-/* The zygote: forks a supervisor for each request on ZYGOTE_SOCKET_FD until the launcher
- * closes its end. Protocol in zygote.c. `argv` is main()'s, which each supervisor rewrites
- * so as not to look like the zygote. Returns the process's exit status. */
+/* The zygote: hands each request on ZYGOTE_SOCKET_FD to a supervisor it forked ahead, until
+ * the launcher closes its end. Protocol in zygote.c. `argv` is main()'s, which each supervisor
+ * rewrites so as not to look like the zygote. Returns the process's exit status. */
 int serve(char** argv);
 #endif

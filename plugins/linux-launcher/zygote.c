@@ -1,19 +1,25 @@
-/* The zygote: `berth-supervisor --serve`, started once by the launcher, forks each
- * container's supervisor. A fork of this small single-threaded process costs a tenth of
- * what an exec of berth-supervisor and its libraries does, which was the largest part of a
- * launch (docs/benchmarks.md).
+/* The zygote: `berth-supervisor --serve`, started once by the launcher, provides each
+ * container's supervisor. A fork of this small single-threaded process costs a tenth of what
+ * an exec of berth-supervisor and its libraries does; and the fork, and the copy-on-write
+ * faults a new process takes on every page it writes, are kept off the launch too: a spare
+ * supervisor is forked and readied (prepare_supervisor()) ahead of each request, and the
+ * request goes to it (docs/benchmarks.md).
  *
  * Protocol on ZYGOTE_SOCKET_FD (SOCK_SEQPACKET), one request at a time:
  *   request  "<runtime dir>\0<cgroup directory, or empty>\0", with exactly four
  *            descriptors (SCM_RIGHTS): the status pipe's write end, the start barrier's
  *            read end, the launch request and the exit pipe's write end, which become the
  *            supervisor's fds 3 to 6
- *   reply    an int32: the supervisor's pid, or -errno when it could not be forked; with
- *            a pidfd of the supervisor (SCM_RIGHTS) when the kernel has them
- * End of file on the socket (the agent stopped or died) ends the zygote. Supervisors are
- * not waited for here: they are reaped at exit (SIGCHLD ignored) and the launcher follows
- * them through their pidfds, as it does after an agent restart, when they are nobody's
- * children. */
+ *   reply    an int32: the supervisor's pid, or -errno when there is none; with a pidfd of
+ *            the supervisor (SCM_RIGHTS) when the kernel has them
+ * The spare gets the same request, descriptors included, on a socket of its own. One that
+ * died before it could take it is replaced by a supervisor forked there and then; one that
+ * dies after the hand-over closes the descriptors, which the launcher reads as a supervisor
+ * that exited without a word.
+ * End of file on the socket (the agent stopped or died) ends the zygote, and with it the
+ * spare, which then reads end of file on its own socket. Supervisors are not waited for
+ * here: they are reaped at exit (SIGCHLD ignored) and the launcher follows them through
+ * their pidfds, as it does after an agent restart, when they are nobody's children. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -45,14 +51,17 @@ static pid_t fork_with_pidfd(int* pidfd) {
   return fork(); /* a kernel before 5.3 */
 }
 
-/* The supervisor, in the forked child: its descriptors in place, then supervise(). */
-static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, const char* cgroup,
-                                        char** argv) {
+/* In a forked supervisor: looks like one rather than the zygote. A fork shows the zygote's
+ * name and command line: `pkill -f 'berth-supervisor --serve'` aimed at the zygote must not
+ * reach the supervisors, which hold the exit statuses. */
+static void rename_supervisor(char** argv) {
   close(ZYGOTE_SOCKET_FD);
-  /* A fork shows the zygote's name and command line: `pkill -f 'berth-supervisor --serve'`
-   * aimed at the zygote must not reach the supervisors, which hold the exit statuses. */
   prctl(PR_SET_NAME, "berth-supervise", 0, 0, 0);
   memcpy(argv[1], "--child", sizeof("--child")); /* as long as "--serve" */
+}
+
+/* In a supervisor: the request's descriptors in place (supervisor.h), then supervise(). */
+static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, const char* cgroup) {
   /* Above every target first, so that placing one never overwrites the source of another. */
   int moved[REQUEST_FDS];
   for (int i = 0; i < REQUEST_FDS; ++i) {
@@ -67,6 +76,156 @@ static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, c
     close(moved[i]);
   }
   supervise(dir, cgroup[0] != '\0' ? cgroup : NULL);
+}
+
+/* A request: its two strings and REQUEST_FDS descriptors. */
+struct request {
+  char data[MAX_REQUEST];
+  ssize_t size;
+  int fds[REQUEST_FDS];
+  int count;     /* descriptors received */
+  int truncated; /* the message or its descriptors did not fit */
+};
+
+/* Receives a request on `socket`. Returns its size, 0 at end of file, -1 on an error. */
+static ssize_t receive(int socket, struct request* r) {
+  struct iovec iov = {r->data, sizeof(r->data) - 1};
+  union {
+    char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buffer;
+  msg.msg_controllen = sizeof(control.buffer);
+  ssize_t n;
+  do {
+    n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  r->size = n;
+  r->count = 0;
+  if (n <= 0) return n;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const int in = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    for (int i = 0; i < in; ++i) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (r->count < REQUEST_FDS) {
+        r->fds[r->count++] = fd;
+      } else {
+        close(fd);
+      }
+    }
+  }
+  r->data[n] = '\0';
+  r->truncated = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+  return n;
+}
+
+/* The request's directory and cgroup (possibly empty), or 0 when it is malformed. */
+static int parse(const struct request* r, const char** dir, const char** cgroup) {
+  *dir = r->data;
+  const size_t dir_size = strlen(r->data);
+  *cgroup = (size_t)r->size > dir_size + 1 ? r->data + dir_size + 1 : NULL;
+  return !r->truncated && r->count == REQUEST_FDS && dir_size > 0 && *cgroup != NULL;
+}
+
+static void close_fds(struct request* r) {
+  for (int i = 0; i < r->count; ++i)
+    close(r->fds[i]);
+  r->count = 0;
+}
+
+/* The spare: readied, it waits for its request on `link` and supervises that container;
+ * end of file there (the zygote is gone) ends it. */
+static _Noreturn void serve_as_spare(int link, char** argv) {
+  rename_supervisor(argv);
+  prepare_supervisor();
+  static struct request r;
+  const ssize_t n = receive(link, &r);
+  close(link);
+  const char* dir;
+  const char* cgroup;
+  if (n <= 0 || !parse(&r, &dir, &cgroup)) _exit(0);
+  become_supervisor(r.fds, dir, cgroup);
+}
+
+/* A supervisor forked ahead of its request. */
+struct spare {
+  pid_t pid; /* -1: none */
+  int pidfd;
+  int link; /* the zygote's end of the socket the request goes through */
+};
+
+static void forget_spare(struct spare* spare) {
+  if (spare->pidfd >= 0) close(spare->pidfd);
+  if (spare->link >= 0) close(spare->link);
+  spare->pid = -1;
+  spare->pidfd = -1;
+  spare->link = -1;
+}
+
+/* Sets the scheduling policy of `pid` (0: this process) to SCHED_IDLE or back to
+ * SCHED_OTHER. The way back takes CAP_SYS_NICE: without it neither is done. */
+static void set_idle(pid_t pid, int idle) {
+  if (geteuid() != 0) return;
+  struct sched_param param;
+  memset(&param, 0, sizeof(param));
+  (void)sched_setscheduler(pid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
+}
+
+/* The spare is forked and readies itself at idle priority: on a host with few CPUs it would
+ * otherwise take one from the launch it follows, which it is forked during. */
+static void fork_spare(struct spare* spare, char** argv) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
+  int pidfd = -1;
+  set_idle(0, 1);
+  const pid_t child = fork_with_pidfd(&pidfd);
+  if (child != 0) set_idle(0, 0);
+  if (child == 0) {
+    close(pair[0]);
+    serve_as_spare(pair[1], argv);
+  }
+  close(pair[1]);
+  if (child < 0) {
+    close(pair[0]);
+    return;
+  }
+  spare->pid = child;
+  spare->pidfd = pidfd;
+  spare->link = pair[0];
+}
+
+/* Hands request `r` to the spare, descriptors included. False when it is gone. */
+static int hand_over(const struct spare* spare, const struct request* r) {
+  if (spare->pid <= 0) return 0;
+  struct iovec iov = {(void*)r->data, (size_t)r->size};
+  union {
+    char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof(control));
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buffer;
+  msg.msg_controllen = sizeof(control.buffer);
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(REQUEST_FDS * sizeof(int));
+  memcpy(CMSG_DATA(cmsg), r->fds, REQUEST_FDS * sizeof(int));
+  set_idle(spare->pid, 0); /* a launch waits for it now, ready or not */
+  ssize_t sent;
+  do {
+    sent = sendmsg(spare->link, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  return sent == r->size;
 }
 
 static void reply(int32_t result, int pidfd) {
@@ -97,58 +256,36 @@ int serve(char** argv) {
   reset_signals();          /* once, for every supervisor it forks */
   signal(SIGCHLD, SIG_IGN); /* supervisors are reaped as they exit */
 
+  struct spare spare = {-1, -1, -1};
+  fork_spare(&spare, argv);
+  static struct request r;
   for (;;) {
-    char data[MAX_REQUEST];
-    struct iovec iov = {data, sizeof(data) - 1};
-    union {
-      char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
-      struct cmsghdr align;
-    } control;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buffer;
-    msg.msg_controllen = sizeof(control.buffer);
-    const ssize_t n = recvmsg(ZYGOTE_SOCKET_FD, &msg, MSG_CMSG_CLOEXEC);
+    const ssize_t n = receive(ZYGOTE_SOCKET_FD, &r);
     if (n == 0) return 0;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return 1;
-    }
-    int fds[REQUEST_FDS];
-    int count = 0;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      const int in = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-      for (int i = 0; i < in; ++i) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        if (count < REQUEST_FDS) {
-          fds[count++] = fd;
-        } else {
-          close(fd);
-        }
-      }
-    }
-    /* Two strings: the directory, then the cgroup (possibly empty). */
-    data[n] = '\0';
-    const char* dir = data;
-    const size_t dir_size = strlen(dir);
-    const char* cgroup = (size_t)n > dir_size + 1 ? data + dir_size + 1 : NULL;
-    if (count != REQUEST_FDS || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || dir_size == 0 ||
-        cgroup == NULL) {
-      for (int i = 0; i < count; ++i)
-        close(fds[i]);
+    if (n < 0) return 1;
+    const char* dir;
+    const char* cgroup;
+    if (!parse(&r, &dir, &cgroup)) {
+      close_fds(&r);
       reply(-EINVAL, -1);
       continue;
     }
-    int pidfd = -1;
-    const pid_t child = fork_with_pidfd(&pidfd);
-    if (child == 0) become_supervisor(fds, dir, cgroup, argv);
-    reply(child > 0 ? child : -errno, pidfd);
-    if (pidfd >= 0) close(pidfd);
-    for (int i = 0; i < REQUEST_FDS; ++i)
-      close(fds[i]);
+    if (hand_over(&spare, &r)) {
+      reply(spare.pid, spare.pidfd);
+    } else {
+      /* No spare (its fork failed, or it died): a supervisor forked now. */
+      forget_spare(&spare);
+      int pidfd = -1;
+      const pid_t child = fork_with_pidfd(&pidfd);
+      if (child == 0) {
+        rename_supervisor(argv);
+        become_supervisor(r.fds, dir, cgroup);
+      }
+      reply(child > 0 ? child : -errno, pidfd);
+      if (pidfd >= 0) close(pidfd);
+    }
+    forget_spare(&spare);
+    close_fds(&r);
+    fork_spare(&spare, argv); /* for the next request, while this one starts */
   }
 }

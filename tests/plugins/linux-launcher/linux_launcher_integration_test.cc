@@ -59,6 +59,24 @@ pid_t zygote() {
   return -1;
 }
 
+// The live children of `parent`.
+std::vector<pid_t> children(pid_t parent) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = slurp(entry.path().string() + "/stat");
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == parent && state != 'Z') found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
 class LinuxLauncherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -257,6 +275,47 @@ TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
   const auto host_ipc = std::filesystem::read_symlink("/proc/self/ns/ipc", ec).string();
   EXPECT_NE(slurp(dir_.file("ipc")), host_ipc + "\n");
   EXPECT_NE(slurp(dir_.file("shm")).find(" 8192 "), std::string::npos) << slurp(dir_.file("shm"));
+}
+
+// A new PID namespace cannot share the supervisor's memory: the first process is forked,
+// joins its v1 cgroup itself and is the namespace's init.
+TEST_F(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
+  berth::v1::LaunchPlan plan;
+  plan.add_clone_namespaces(berth::v1::PID);
+  plan.add_clone_namespaces(berth::v1::MOUNT);
+  ASSERT_GT(run("pidns", "echo $$ > init; cat /proc/self/cgroup > cgroup", plan), 0);
+  const auto termination = wait("pidns");
+  ASSERT_EQ(termination.wait_status(), 0) << slurp(dir_.file("pidns.err"));
+  EXPECT_EQ(slurp(dir_.file("init")), "1\n");
+  EXPECT_NE(slurp(dir_.file("cgroup")).find(cgroupParent() + "/pidns"), std::string::npos)
+      << slurp(dir_.file("cgroup"));
+}
+
+// The zygote keeps one supervisor forked ahead of the next launch. One that died meanwhile
+// is replaced at that launch, which still runs.
+TEST_F(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
+  const pid_t zygote_pid = zygote();
+  ASSERT_GT(zygote_pid, 0);
+  std::vector<pid_t> spares;
+  for (int i = 0; i < 400 && spares.empty(); ++i) {
+    spares = children(zygote_pid);
+    if (spares.empty()) std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(spares.size(), 1u) << "the zygote has no spare supervisor";
+  ASSERT_EQ(::kill(spares[0], SIGKILL), 0);
+  for (int i = 0; i < 200 && running(spares[0]); ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_GT(run("after-spare", "exit 5"), 0);
+  EXPECT_EQ(WEXITSTATUS(wait("after-spare").wait_status()), 5);
+  EXPECT_NE(supervisors_["after-spare"], spares[0]);
+  // The supervisor of "after-spare" may not have exited yet: a spare is any other child.
+  bool spare = false;
+  for (int i = 0; i < 400 && !spare; ++i) {
+    for (pid_t child : children(zygote_pid))
+      spare = spare || child != supervisors_["after-spare"];
+    if (!spare) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(spare) << "no spare for the launch after";
 }
 
 // A root filesystem of its own: the host's /usr bound read-only into an otherwise empty
