@@ -417,8 +417,11 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
       return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     }
     const std::string text = readFile(termination);
-    // The runtime directory stays until destroy(): the tracker may keep its record there
-    // (sessions.h), and destroy still has to reach what the first process left behind.
+    // The container ends with its first process (as in Mesos): what it left behind goes
+    // now, so that the wait completes with every process gone, as launcher.h promises, and
+    // the agent cleans up without another round trip. The runtime directory stays until
+    // destroy(): the tracker may keep its record there (sessions.h).
+    const std::string left = tracker_->destroy(id, SIGKILL, std::chrono::nanoseconds(0));
     {
       std::lock_guard lock(mutex_);
       if (auto it = containers_.find(id); it != containers_.end()) {
@@ -434,11 +437,15 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     std::string message;
     if (text.empty()) {
       message = "the supervisor of '" + id + "' died without recording an exit status";
-      result.message = message.data();
     } else {
       result.has_wait_status = 1;
       result.wait_status = std::atoi(text.c_str());
     }
+    if (!left.empty()) {
+      message += (message.empty() ? "" : "; ") + std::string("processes the first one left ") +
+                 "behind may still run: " + left;
+    }
+    if (!message.empty()) result.message = message.data();
     op.succeed(berth::cpp::encode(&result.base));
   });
 }

@@ -361,17 +361,16 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
   // a crash of the host, which could lose it, ends the launcher's record too, as it ends the
   // runtime directory where Mesos keeps its termination statuses.
   recordTermination(c, termination);
-  // The first process is gone; whatever it left behind goes too, and with it what the
-  // launcher used to track the container.
+  // The launcher's wait ended every process of the container (launcher.h); its destroy
+  // removes what it kept to track them, and the isolators clean up meanwhile.
   call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-       destroyRequest(c->id(), SIGKILL, 0ns), true,
-       [this, c, termination = std::move(termination)](OperationOutcome o) mutable {
+       destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
          if (o.status != BERTH_OK) {
            LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
                       << "' failed: " << o.message;
          }
-         cleanupNext(c, c->prepared, std::move(termination));
        });
+  cleanupNext(c, c->prepared, std::move(termination));
 }
 
 void Containerizer::recordTermination(std::shared_ptr<Container> c,

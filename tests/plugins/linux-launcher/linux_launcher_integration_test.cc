@@ -218,6 +218,23 @@ TEST_F(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking
   EXPECT_FALSE(running(pid));
 }
 
+// The container ends with its first process: the wait completes with every process it left
+// behind gone, and its cgroup with them (launcher.h).
+TEST_F(LinuxLauncherTest, ROOT_WaitEndsWhatTheFirstProcessLeftBehind) {
+  ASSERT_GT(run("leaves",
+                "(setsid sh -c 'sleep 1000 & echo $! > left.pid' &); "
+                "while [ ! -s left.pid ]; do sleep 0.01; done; exit 2"),
+            0);
+  const auto termination = wait("leaves");
+  EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 2);
+  const pid_t left = std::atoi(slurp(dir_.file("left.pid")).c_str());
+  ASSERT_GT(left, 0);
+  for (int i = 0; i < 100 && running(left); ++i)  // killed; its reaper may take a moment
+    std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(running(left)) << "the process left behind survived the wait";
+  EXPECT_FALSE(std::filesystem::exists(cgroup_root_ + "/" + cgroupParent() + "/leaves"));
+}
+
 // The first process starts in the container's cgroup (it moves itself there, or is born
 // there on cgroup v2); its supervisor stays outside, so that destroying the cgroup's
 // processes never takes the one recording the exit status.
