@@ -32,7 +32,9 @@ class IpcIsolator : public berth::cpp::IsolatorPlugin {
   }
 
   uint64_t isolatorCapabilities() const override {
-    return BERTH_ISOLATOR_SUPPORTS_STANDALONE | BERTH_ISOLATOR_SUPPORTS_NESTING;
+    // isolate() only remembers the pid, for nested containers: nothing to hold it for.
+    return BERTH_ISOLATOR_SUPPORTS_STANDALONE | BERTH_ISOLATOR_SUPPORTS_NESTING |
+           BERTH_ISOLATOR_NO_HOLD;
   }
 
   void recover(Operation op, berth_bytes request) override {

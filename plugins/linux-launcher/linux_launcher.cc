@@ -312,14 +312,16 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   }
   const pid_t supervisor = forked->pid;
   const int supervisor_fd = forked->pidfd;
-  const int status_fd = status_pipe[0];
-  const int start_fd = start_pipe[1];
+  int status_fd = status_pipe[0];
+  int start_fd = start_pipe[1];
   const int exit_fd = exit_pipe[0];
+  const bool held = decoded->hold;
   std::vector<std::string> outputs;
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
-  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, exit_fd, forget, outputs] {
+  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, exit_fd, held, forget,
+         outputs]() mutable {
     // While the supervisor starts, the output files are created here, so that the first
     // process, which opens them (O_CREAT, as the container's user may not create them
     // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
@@ -347,9 +349,20 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       forget();
       return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
     }
+    std::string exec_error;
+    if (!held) {
+      // It execs by itself: the launch completes once it has (the status pipe closes), and
+      // start() only reports how that went.
+      const std::string outcome = readLine(status_fd);
+      if (outcome.starts_with("error ")) exec_error = outcome.substr(6);
+      ::close(status_fd);
+      ::close(start_fd);
+      status_fd = start_fd = -1;
+    }
     {
       std::lock_guard lock(mutex_);
       containers_[id] = Container{supervisor, pid, status_fd, start_fd, supervisor_fd, exit_fd};
+      if (!held) exec_outcomes_[id] = exec_error;
     }
     const std::string checkpoint = std::to_string(supervisor);
     Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
@@ -364,9 +377,18 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
 void LinuxLauncher::start(Operation op, berth_bytes request) {
   Decoded<Berth__V1__StartRequest> decoded(&berth__v1__start_request__descriptor, request);
   if (!decoded) return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "not a StartRequest");
+  const std::string id = decoded->container_id;
   Container container;
   {
     std::lock_guard lock(mutex_);
+    // Not held: exec'd (or failed to) before the launch completed; its process may even be
+    // gone already.
+    if (auto outcome = exec_outcomes_.find(id); outcome != exec_outcomes_.end()) {
+      const std::string error = std::move(outcome->second);
+      exec_outcomes_.erase(outcome);
+      if (error.empty()) return op.succeed();
+      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + error);
+    }
     auto it = containers_.find(decoded->container_id);
     if (it == containers_.end() || it->second.start_fd < 0) {
       return op.fail(BERTH_ERROR_NOT_FOUND, "container '" + std::string(decoded->container_id) +
@@ -379,7 +401,6 @@ void LinuxLauncher::start(Operation op, berth_bytes request) {
   const char go = 1;
   const bool released = ::write(container.start_fd, &go, 1) == 1;
   ::close(container.start_fd);
-  const std::string id = decoded->container_id;
   spawn([op, id, container, released] {
     // The status pipe closes at exec (close-on-exec), or carries the reason it failed.
     const std::string line = readLine(container.status_fd);
@@ -503,6 +524,7 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
       it->second.start_fd = -1;
       it->second.status_fd = -1;
     }
+    exec_outcomes_.erase(id);  // never asked for, if it is destroyed before start()
   }
   spawn([this, op, id, signal, grace, container] {
     // A container never started still waits at the barrier: closing it ends it.

@@ -85,6 +85,9 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
 
   std::mutex mutex_;
   std::map<std::string, Container> containers_;
+  // Containers launched without a hold (LaunchRequest.hold), from their launch to start():
+  // "" when the exec succeeded, else why it failed.
+  std::map<std::string, std::string> exec_outcomes_;
   std::atomic<bool> stopping_{false};
   WorkerPool workers_;  // last: stopped first, while everything its tasks use exists
 };

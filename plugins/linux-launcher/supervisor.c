@@ -388,9 +388,9 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
                                                         : config->sandbox_directory;
   if (workdir != NULL && chdir(workdir) != 0) fail("chdir %s: %s", workdir, strerror(errno));
 
-  /* The barrier: isolators act on our pid while we wait here. */
+  /* The barrier: isolators act on our pid while we wait here, unless none needs to. */
   char go;
-  if (read(START_FD, &go, 1) != 1) _exit(127); /* the launch was abandoned */
+  if (request->hold && read(START_FD, &go, 1) != 1) _exit(127); /* the launch was abandoned */
   close(START_FD);
 
   if (plan->capabilities != NULL) restrict_bounding(plan->capabilities);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "berth/version.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,7 +32,7 @@ TEST(ValidatorTest, GoodPluginsPass) {
 }
 
 TEST(ValidatorTest, EachRogueFailsTheRuleItBreaks) {
-  const std::pair<const char*, const char*> cases[] = {
+  const std::pair<std::string, std::string> cases[] = {
       {"berth-rogue-twice.so",
        "FAIL  operations: every operation completes exactly once "
        "[BERTH_PLUGIN_9,BERTH_PLUGIN_13] (isolator.prepare was "
@@ -41,8 +42,8 @@ TEST(ValidatorTest, EachRogueFailsTheRuleItBreaks) {
        "[BERTH_PLUGIN_2]"},
       {"berth-rogue-greedy-minor.so",
        "FAIL  negotiate-own: accepts a range containing its "
-       "own minor [BERTH_PLUGIN_5] (accepted [0, 1] but chose "
-       "minor 7)"},
+       "own minor [BERTH_PLUGIN_5] (accepted [0, " +
+           std::to_string(BERTH_ABI_MINOR) + "] but chose minor 7)"},
       {"berth-rogue-no-interface.so",
        "FAIL  interfaces: unknown and near-miss interface IDs "
        "return NULL [BERTH_PLUGIN_7] (declares the kind of "

@@ -29,6 +29,9 @@ class IsolatorDriver {
 
   // Whether the plugin has a watch hook (one that reports no limitations should not).
   bool watches() const { return instance_->isolator()->watch != nullptr; }
+  // Whether it has an isolate hook, and the capability bits of its table.
+  bool isolates() const { return instance_->isolator()->isolate != nullptr; }
+  uint64_t capabilities() const { return instance_->isolator()->capabilities; }
 
  private:
   IsolatorDriver() = default;

@@ -194,6 +194,13 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
   *request.mutable_plan() = std::move(*plan);
   request.set_stdout_path(c->state.config().sandbox_directory() + "/stdout");
   request.set_stderr_path(c->state.config().sandbox_directory() + "/stderr");
+  // Held before exec only for an isolator that acts on the pid in isolate().
+  bool hold = false;
+  for (PluginInstance* isolator : plugins_.isolators) {
+    hold = hold || (isolator->isolator()->isolate != nullptr &&
+                    (isolator->isolator()->capabilities & BERTH_ISOLATOR_NO_HOLD) == 0);
+  }
+  request.set_hold(hold);
   PluginInstance& launcher = *plugins_.launcher;
   call(launcher, "launch", launcher.launcher()->launch, c->id(), request.SerializeAsString(), true,
        [this, c](OperationOutcome outcome) {
@@ -242,6 +249,8 @@ void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
   if (c->phase != Container::Phase::kIsolating) return;
   if (index == plugins_.isolators.size()) return startProcess(c);
   PluginInstance& isolator = *plugins_.isolators[index];
+  // Nothing to do, and no round trip through the queue for it.
+  if (isolator.isolator()->isolate == nullptr) return isolateNext(c, index + 1);
   berth::v1::IsolateRequest request;
   request.set_container_id(c->id());
   request.set_pid(c->state.pid());

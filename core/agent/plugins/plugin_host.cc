@@ -278,7 +278,7 @@ Result<PluginInstance*> PluginHost::instantiate(const std::string& name, PluginC
     missing = BERTH_RESOURCE_ESTIMATOR_ID;
   }
   constexpr uint64_t kKnownIsolatorCaps =
-      BERTH_ISOLATOR_SUPPORTS_NESTING | BERTH_ISOLATOR_SUPPORTS_STANDALONE;
+      BERTH_ISOLATOR_SUPPORTS_NESTING | BERTH_ISOLATOR_SUPPORTS_STANDALONE | BERTH_ISOLATOR_NO_HOLD;
   if (missing.empty() && instance->isolator_ != nullptr &&
       (instance->isolator_->capabilities & ~kKnownIsolatorCaps) != 0) {
     missing = "an isolator table without unknown capability bits";

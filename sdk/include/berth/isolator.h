@@ -39,6 +39,11 @@ extern "C" {
 #define BERTH_ISOLATOR_SUPPORTS_NESTING (UINT64_C(1) << 0)
 /* The isolator can isolate standalone containers (LAUNCH_CONTAINER without an executor). */
 #define BERTH_ISOLATOR_SUPPORTS_STANDALONE (UINT64_C(1) << 1)
+/* (SDK 1.2) isolate() only learns the pid: the process need not wait for it before exec.
+ * When every isolator with an isolate hook says so, the launcher lets the first process exec
+ * as soon as it is set up (LaunchRequest.hold false), and isolate() may come after the exec.
+ * A host of minor 1.0 or 1.1 refuses a table with this bit: the C++ helpers clear it there. */
+#define BERTH_ISOLATOR_NO_HOLD (UINT64_C(1) << 2)
 
 typedef struct berth_isolator {
   uint32_t struct_size; /* sizeof(berth_isolator) as the plugin was built */

@@ -34,12 +34,12 @@ typedef struct berth_launcher {
    * host will destroy). */
   void (*recover)(berth_plugin* self, berth_op* op, berth_bytes request);
 
-  /* request LaunchRequest (container id, plan, sandbox), result LaunchResult (pid of the
-   * first process, held before exec, and a checkpoint). */
+  /* request LaunchRequest (container id, plan, sandbox, whether to hold the process before
+   * exec), result LaunchResult (pid of the first process and a checkpoint). */
   void (*launch)(berth_plugin* self, berth_op* op, berth_bytes request);
 
-  /* request StartRequest, result empty. Lets the held process exec; completes once the exec
-   * happened, or with an error saying why it failed. */
+  /* request StartRequest, result empty. Lets the held process exec (one not held may have
+   * already); completes once the exec happened, or with an error saying why it failed. */
   void (*start)(berth_plugin* self, berth_op* op, berth_bytes request);
 
   /* request WaitRequest, result Termination. Completes when the container's first process

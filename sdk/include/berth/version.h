@@ -15,11 +15,13 @@
  *
  * Minor history:
  *   1.0  the first release
- *   1.1  berth_plugin_descriptor.flags: plugins declare the agent flags they read */
+ *   1.1  berth_plugin_descriptor.flags: plugins declare the agent flags they read
+ *   1.2  BERTH_ISOLATOR_NO_HOLD, and LaunchRequest.hold: first processes exec without
+ *        waiting for isolators that only learn their pid */
 #ifndef BERTH_VERSION_H
 #define BERTH_VERSION_H
 
 #define BERTH_ABI_MAJOR 1
-#define BERTH_ABI_MINOR 1
+#define BERTH_ABI_MINOR 2
 
 #endif /* BERTH_VERSION_H */

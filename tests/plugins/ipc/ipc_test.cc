@@ -87,6 +87,9 @@ TEST(IpcPluginTest, PlansThroughTheAbi) {
   ASSERT_TRUE(driver) << driver.error().message();
   // No limitations to report, so no watch operation held open per container.
   EXPECT_FALSE((*driver)->watches());
+  // isolate() only remembers the pid: the first process need not wait for it.
+  EXPECT_TRUE((*driver)->isolates());
+  EXPECT_NE((*driver)->capabilities() & BERTH_ISOLATOR_NO_HOLD, 0u);
 
   berth::v1::ContainerConfig config;
   config.set_container_id("c");

@@ -409,6 +409,43 @@ TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
             "start of 'no-exec': exec /nonexistent/program: No such file or directory");
 }
 
+// A launch that does not ask for the process to be held (LaunchRequest.hold false): it has
+// exec'd by the time the launch completes, and runs to its end without start(); start()
+// then reports how the exec went.
+TEST_F(LinuxLauncherTest, ROOT_AProcessNotHeldExecsWithoutWaitingForStart) {
+  const auto launch = [this](const std::string& id, const std::string& program) {
+    berth::v1::LaunchRequest request;
+    request.mutable_config()->set_container_id(id);
+    request.mutable_config()->mutable_command()->set_shell(false);
+    request.mutable_config()->mutable_command()->set_value(program);
+    request.mutable_config()->set_sandbox_directory(dir_.path().string());
+    request.mutable_plan();
+    request.set_hold(false);
+    auto launched = call("launch", launcher_->launcher()->launch, id, request);
+    if (launched.status == BERTH_OK) launched_.push_back(id);
+    return launched;
+  };
+  auto launched = launch("free", "/bin/false");
+  ASSERT_EQ(launched.status, BERTH_OK) << launched.message;
+  EXPECT_EQ(WEXITSTATUS(wait("free").wait_status()), 1) << "it ran with no start()";
+  berth::v1::StartRequest start;
+  start.set_container_id("free");
+  EXPECT_EQ(call("start", launcher_->launcher()->start, "free", start).status, BERTH_OK);
+
+  // An exec that fails is reported by the launch (when the process said so before it was
+  // ready) or by start(), never lost.
+  launched = launch("free-noexec", "/nonexistent/program");
+  std::string why = launched.message;
+  if (launched.status == BERTH_OK) {
+    start.set_container_id("free-noexec");
+    auto started = call("start", launcher_->launcher()->start, "free-noexec", start);
+    EXPECT_EQ(started.status, BERTH_ERROR_INVALID_ARGUMENT);
+    why = started.message;
+  }
+  EXPECT_NE(why.find("exec /nonexistent/program: No such file or directory"), std::string::npos)
+      << why;
+}
+
 TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("bad-plan");

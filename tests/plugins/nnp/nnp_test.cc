@@ -126,6 +126,7 @@ TEST(NnpPluginTest, EveryPlanSetsNoNewPrivsAndTheCapabilities) {
   auto driver = berth::testing::IsolatorDriver::create(
       "nnp", {{"bounding_capabilities", R"({"capabilities":["CHOWN","NET_RAW"]})"}});
   ASSERT_TRUE(driver) << driver.error().message();
+  EXPECT_FALSE((*driver)->isolates()) << "the plan says it all: nothing to hold the process for";
   berth::v1::ContainerConfig config;
   config.set_container_id("c");
   auto plan = (*driver)->prepare(config);

@@ -110,6 +110,7 @@ TEST(ShmPluginTest, PlansThroughTheAbi) {
   auto driver =
       berth::testing::IsolatorDriver::create("shm", {{"default_container_shm_size", "64MB"}});
   ASSERT_TRUE(driver) << driver.error().message();
+  EXPECT_FALSE((*driver)->isolates()) << "the plan says it all: nothing to hold the process for";
   berth::v1::ContainerConfig config;
   config.set_container_id("c");
   config.mutable_linux_info()->set_ipc_mode(berth::v1::LinuxInfo::PRIVATE);

@@ -83,7 +83,9 @@ class Plugin {
 // watch: an isolator that does not override it reports no limitations, and its table has
 // no watch hook at all (NULL, "nothing to do"), so no operation stays open per container.
 // One that overrides it must complete each watch on a limitation, or with
-// BERTH_ERROR_CANCELLED at the latest in that container's cleanup.
+// BERTH_ERROR_CANCELLED at the latest in that container's cleanup. Likewise an isolator
+// that does not override isolate has no isolate hook, and the first process need not wait
+// for it; one that only learns the pid there says so with BERTH_ISOLATOR_NO_HOLD.
 class IsolatorPlugin : public Plugin {
  public:
   using Plugin::Plugin;
@@ -179,13 +181,17 @@ berth_status create(const berth_host* host, berth_plugin** out) {
     }
     auto inst = std::make_unique<Instance>();
     if constexpr (std::is_base_of_v<IsolatorPlugin, T>) {
+      // A host of minor 1.0 or 1.1 refuses bits it does not know.
+      const uint64_t newer = host->abi_minor < 2 ? BERTH_ISOLATOR_NO_HOLD : 0;
       inst->isolator = berth_isolator{
           sizeof(berth_isolator),
           0,
-          object->isolatorCapabilities(),
+          object->isolatorCapabilities() & ~newer,
           &hook<IsolatorPlugin, &IsolatorPlugin::recover>,
           &hook<IsolatorPlugin, &IsolatorPlugin::prepare>,
-          &hook<IsolatorPlugin, &IsolatorPlugin::isolate>,
+          std::is_same_v<decltype(&T::isolate), void (IsolatorPlugin::*)(Operation, berth_bytes)>
+              ? nullptr
+              : &hook<IsolatorPlugin, &IsolatorPlugin::isolate>,
           // &T::watch names the class that declares watch: IsolatorPlugin unless T (or a
           // base between) overrides it.
           std::is_same_v<decltype(&T::watch), void (IsolatorPlugin::*)(Operation, berth_bytes)>
@@ -231,7 +237,8 @@ berth_status create(const berth_host* host, berth_plugin** out) {
 }
 
 // The helpers use only host services of SDK 1.0, and what SDK 1.1 added (declared flags)
-// is read by the host, which checks the descriptor's size. So a plugin built with these
+// is read by the host, which checks the descriptor's size; SDK 1.2's capability bit is
+// cleared for older hosts (create()). So a plugin built with these
 // headers speaks every minor from 0 to theirs: it picks the highest the host offers, and
 // refuses only a range entirely newer than its SDK, or an inverted one. A plugin that
 // calls a host service newer than 1.0 must check BERTH_HOST_HAS before using it. In a

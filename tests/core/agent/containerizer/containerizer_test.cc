@@ -136,6 +136,27 @@ TEST_F(ContainerizerTest, StateIsCheckpointedBeforeLaunchReturns) {
   EXPECT_FALSE(state.terminated());
 }
 
+// The first process is held before exec only for an isolator that acts on its pid: the
+// probe's isolate hook does, unless it says it only learns the pid (BERTH_ISOLATOR_NO_HOLD);
+// the frozen C isolator has no isolate hook. The fake launcher's checkpoint says which.
+TEST_F(ContainerizerTest, TheProcessIsHeldOnlyForIsolatorsThatNeedIt) {
+  const auto held = [this](const std::string& id) {
+    auto journal = Journal::read(dir_.file("work/meta/containers.journal"));
+    ContainerState state;
+    EXPECT_TRUE(journal && state.ParseFromString(journal->records.at(id)));
+    return state.launcher_checkpoint();
+  };
+  start();
+  ASSERT_TRUE(launch(config("held")));
+  EXPECT_EQ(held("held"), "held");
+  EXPECT_EQ(probeCalls("isolate"), 1);
+  stop();
+  start({}, {{"no_hold", "true"}});
+  ASSERT_TRUE(launch(config("free")));
+  EXPECT_EQ(held("free"), "not held");
+  EXPECT_EQ(probeCalls("isolate"), 1) << "isolate still learns the pid";
+}
+
 TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
   start({{"exit", "3"}});
   ASSERT_TRUE(launch(config("c1")));

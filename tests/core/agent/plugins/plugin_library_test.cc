@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "berth/berth.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::agent {
@@ -87,8 +88,10 @@ TEST(PluginLibraryTest, NegotiationRefusalNamesBothVersions) {
   ASSERT_TRUE(library);
   auto minor = (*library)->initialize();
   ASSERT_FALSE(minor);
+  const std::string current = "1." + std::to_string(BERTH_ABI_MINOR);
   EXPECT_NE(minor.error().message().find("refused version negotiation: the agent speaks ABI 1.0 "
-                                         "to 1.1, the plugin was built with 1.1"),
+                                         "to " +
+                                         current + ", the plugin was built with " + current),
             std::string::npos)
       << minor.error().message();
 }
@@ -117,6 +120,43 @@ TEST(PluginLibraryTest, CppPluginsOfANewerSdkSpeakOlderHosts) {
   entry.deinit();
   EXPECT_EQ(entry.init(BERTH_ABI_MINOR + 1, 50, &chosen), BERTH_ERROR_INCOMPATIBLE);
   EXPECT_EQ(entry.init(1, 0, &chosen), BERTH_ERROR_INCOMPATIBLE);
+}
+
+// The C++ helpers give an isolator's table SDK 1.2's BERTH_ISOLATOR_NO_HOLD only in a host
+// that knows it: a 1.0 or 1.1 agent refuses a table with bits it does not know.
+TEST(PluginLibraryTest, CppIsolatorsDeclareNoHoldOnlyToHostsThatKnowIt) {
+  auto library = PluginLibrary::load(fixture("berth-probe.so"));
+  ASSERT_TRUE(library);
+  const berth_plugin_entry& entry = (*library)->entry();
+  uint32_t chosen = 0;
+  ASSERT_EQ(entry.init(0, BERTH_ABI_MINOR, &chosen), BERTH_OK);
+  const auto capabilities = [&entry](uint32_t minor) -> uint64_t {
+    berth_host host{};
+    host.struct_size = sizeof(berth_host);
+    host.abi_minor = minor;
+    host.log = [](const berth_host*, berth_log_level, const char*) {};
+    host.counter_add = [](const berth_host*, const char*, uint64_t) {};
+    host.config_get = [](const berth_host*, const char* key) -> const char* {
+      return std::string(key) == "no_hold" ? "true" : nullptr;
+    };
+    host.config_key_at = [](const berth_host*, uint32_t i) -> const char* {
+      return i == 0 ? "no_hold" : nullptr;
+    };
+    host.report_error = [](const berth_host*, const char*) {};
+    berth_plugin* plugin = nullptr;
+    EXPECT_EQ(entry.create(&host, &plugin), BERTH_OK);
+    if (plugin == nullptr) return 0;
+    const auto* table =
+        static_cast<const berth_isolator*>(plugin->get_interface(plugin, BERTH_ISOLATOR_ID));
+    const uint64_t bits = table != nullptr ? table->capabilities : 0;
+    plugin->destroy(plugin);
+    return bits;
+  };
+  EXPECT_EQ(capabilities(1) & BERTH_ISOLATOR_NO_HOLD, 0u);
+  EXPECT_EQ(capabilities(2) & BERTH_ISOLATOR_NO_HOLD, BERTH_ISOLATOR_NO_HOLD);
+  EXPECT_EQ(capabilities(1) & BERTH_ISOLATOR_SUPPORTS_STANDALONE,
+            BERTH_ISOLATOR_SUPPORTS_STANDALONE);
+  entry.deinit();
 }
 
 TEST(PluginLibraryTest, MinorOutsideTheOfferIsRefused) {
