@@ -524,6 +524,11 @@ void supervise(const char* dir, const char* cgroup) {
   fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
   /* The first process holds it until its exec; only this process until the end. */
   fcntl(SUPERVISOR_EXIT_FD, F_SETFD, FD_CLOEXEC);
+  /* Opened while the host's mounts are still this process's: the container's, which it
+   * enters below, may hide the runtime directory (a tmpfs on /dev/shm, where a runtime
+   * directory on tmpfs may well be). */
+  const int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) fail("open the runtime directory %s: %s", dir, strerror(errno));
 
   size_t size = 0;
   char* bytes = read_all(REQUEST_FD, &size);
@@ -580,17 +585,13 @@ void supervise(const char* dir, const char* cgroup) {
   /* Written atomically: a reader sees no file or the whole status. Not fsync'ed: the
    * runtime directory only has to outlive the agent, not the host, whose crash ends the
    * container too. */
-  char path[4096];
-  char temporary[4096];
-  snprintf(temporary, sizeof(temporary), "%s/termination.tmp", dir);
-  snprintf(path, sizeof(path), "%s/termination", dir);
   char text[16];
   const int length = snprintf(text, sizeof(text), "%d\n", status);
-  const int out = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int out = openat(dir_fd, "termination.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out >= 0) {
     const int written = write(out, text, (size_t)length) == length;
     close(out);
-    if (written) rename(temporary, path);
+    if (written) renameat(dir_fd, "termination.tmp", dir_fd, "termination");
   }
   /* The launcher learns of the end now rather than once this process is torn down. */
   close(SUPERVISOR_EXIT_FD);

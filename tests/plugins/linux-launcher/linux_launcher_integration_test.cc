@@ -294,6 +294,21 @@ TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
   EXPECT_NE(slurp(dir_.file("shm")).find(" 8192 "), std::string::npos) << slurp(dir_.file("shm"));
 }
 
+// The container's mounts may hide the runtime directory (here a tmpfs over the directory
+// holding it, as a private /dev/shm hides a runtime directory there): the exit status is
+// still recorded where the launcher reads it.
+TEST_F(LinuxLauncherTest, ROOT_TheExitStatusIsRecordedWhereTheContainersMountsHideIt) {
+  berth::v1::LaunchPlan plan;
+  plan.add_clone_namespaces(berth::v1::MOUNT);
+  auto* tmpfs = plan.add_mounts();
+  tmpfs->set_target(dir_.path().string());
+  tmpfs->set_type("tmpfs");
+  ASSERT_GT(run("hidden", "exit 6", plan), 0);
+  const auto termination = wait("hidden");
+  ASSERT_TRUE(termination.has_wait_status()) << termination.message();
+  EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 6);
+}
+
 // A new PID namespace cannot share the supervisor's memory: the first process is forked,
 // joins its v1 cgroup itself and is the namespace's init.
 TEST_F(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
