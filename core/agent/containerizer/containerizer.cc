@@ -347,10 +347,11 @@ void Containerizer::watchTermination(std::shared_ptr<Container> c) {
          } else {
            termination.message = "the launcher could not wait: " + outcome.message;
          }
-         // A quick command can exit before the answer to start() is processed; the exit
-         // is then handled once start() has answered, so that the launch reports what
-         // really happened (started, or why exec failed).
-         if (c->phase == Container::Phase::kStarting) {
+         // A quick command can exit before the answer to start() is processed (one not
+         // held, even before start() is asked); the exit is then handled once start() has
+         // answered, so that the launch reports what really happened (started, or why exec
+         // failed), or at once if the container is destroyed meanwhile (destroy()).
+         if (c->phase == Container::Phase::kIsolating || c->phase == Container::Phase::kStarting) {
            c->exited_early = std::move(termination);
            return;
          }
@@ -402,6 +403,10 @@ void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
   const bool has_process = c->state.has_pid();
   c->phase = Container::Phase::kDestroying;
   plugins_.host->tracker().cancelContainer(c->id());
+  // Its process exited already, waiting for start() to answer: that is the end.
+  if (auto exited = std::exchange(c->exited_early, std::nullopt)) {
+    return onExit(c, std::move(*exited));
+  }
   if (!has_process) {
     // Nothing was launched: the isolators that prepared clean up, and that is all.
     Termination termination;

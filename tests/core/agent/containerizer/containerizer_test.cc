@@ -157,6 +157,17 @@ TEST_F(ContainerizerTest, TheProcessIsHeldOnlyForIsolatorsThatNeedIt) {
   EXPECT_EQ(probeCalls("isolate"), 1) << "isolate still learns the pid";
 }
 
+// A process not held can run to its end while the isolators still learn its pid, before
+// start() is even asked: the launch still succeeds, and the exit is reported after it.
+TEST_F(ContainerizerTest, AnExitBeforeStartEndsTheContainerAfterTheLaunch) {
+  start({{"exit", "3"}, {"exit_before_start", "true"}}, {{"mode.isolate", "thread"}});
+  ASSERT_TRUE(launch(config("quick")));
+  auto termination = wait("quick");
+  ASSERT_TRUE(termination && termination->wait_status);
+  EXPECT_EQ(*termination->wait_status, 3 << 8);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+}
+
 TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
   start({{"exit", "3"}});
   ASSERT_TRUE(launch(config("c1")));
