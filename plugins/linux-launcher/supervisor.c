@@ -454,6 +454,7 @@ void reset_signals(void) {
 /* Fills the page tables of the program's and its libraries' mappings: code and read-only
  * data readable, data and heap written (each page this process's own copy). A kernel before
  * 5.14 has no MADV_POPULATE_*; the pages then fault in as they are used. */
+enum { POPULATE_STEP = 64 << 10 };
 static void populate_mappings(void) {
   const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -475,8 +476,13 @@ static void populate_mappings(void) {
       const char* path = line + name;
       const int special = path[0] == '[' && strcmp(path, "[heap]") != 0; /* stack, vdso */
       if (!special && perms[0] == 'r') {
+        /* In pieces: the kernel does not preempt a system call (PREEMPT_NONE), and this
+         * runs at idle priority while a launch may need the CPU. */
         const int advice = perms[1] == 'w' ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-        (void)madvise((void*)start, end - start, advice);
+        for (unsigned long at = start; at < end; at += POPULATE_STEP) {
+          const unsigned long size = end - at < POPULATE_STEP ? end - at : POPULATE_STEP;
+          (void)madvise((void*)at, size, advice);
+        }
       }
     }
     line = next;

@@ -2,8 +2,8 @@
  * container's supervisor. A fork of this small single-threaded process costs a tenth of what
  * an exec of berth-supervisor and its libraries does; and the fork, and the copy-on-write
  * faults a new process takes on every page it writes, are kept off the launch too: a spare
- * supervisor is forked and readied (prepare_supervisor()) ahead of each request, and the
- * request goes to it (docs/benchmarks.md).
+ * supervisor is forked and readied (prepare_supervisor()) once the zygote is idle, and the
+ * next request goes to it (docs/benchmarks.md).
  *
  * Protocol on ZYGOTE_SOCKET_FD (SOCK_SEQPACKET), one request at a time:
  *   request  "<runtime dir>\0<cgroup directory, or empty>\0", with exactly four
@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,7 +37,7 @@
 
 #include "supervisor.h"
 
-enum { REQUEST_FDS = 4, MAX_REQUEST = 8192 };
+enum { REQUEST_FDS = 4, MAX_REQUEST = 8192, SPARE_AFTER_MS = 5 };
 
 /* Forks, returning the child's pidfd in *pidfd (-1 when the kernel has none to give). */
 static pid_t fork_with_pidfd(int* pidfd) {
@@ -177,8 +178,8 @@ static void set_idle(pid_t pid, int idle) {
   (void)sched_setscheduler(pid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
 }
 
-/* The spare is forked and readies itself at idle priority: on a host with few CPUs it would
- * otherwise take one from the launch it follows, which it is forked during. */
+/* The spare is forked and readies itself at idle priority, so that a launch coming
+ * meanwhile has the CPU first. */
 static void fork_spare(struct spare* spare, char** argv) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
@@ -260,6 +261,14 @@ int serve(char** argv) {
   fork_spare(&spare, argv);
   static struct request r;
   for (;;) {
+    /* The next spare once no request came for SPARE_AFTER_MS: readied during a launch, it
+     * would take a CPU from it (on two CPUs the launch's own threads then wait behind the
+     * container's first process, even with the spare at idle priority). Requests closer
+     * together than that get a supervisor forked each, which costs less CPU in all. */
+    if (spare.pid < 0) {
+      struct pollfd p = {ZYGOTE_SOCKET_FD, POLLIN, 0};
+      if (poll(&p, 1, SPARE_AFTER_MS) == 0) fork_spare(&spare, argv);
+    }
     const ssize_t n = receive(ZYGOTE_SOCKET_FD, &r);
     if (n == 0) return 0;
     if (n < 0) return 1;
@@ -286,6 +295,5 @@ int serve(char** argv) {
     }
     forget_spare(&spare);
     close_fds(&r);
-    fork_spare(&spare, argv); /* for the next request, while this one starts */
   }
 }
