@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
   berth::net::HttpServer server(options, *tls);
   std::unique_ptr<berth::agent::Containerizer> containerizer;
   if (plugins->launcher != nullptr) {
-    containerizer = std::make_unique<berth::agent::Containerizer>(*plugins, flags->work_dir);
+    // On the server's I/O thread: an API call and the container work it starts need no hop.
+    containerizer = std::make_unique<berth::agent::Containerizer>(*plugins, flags->work_dir,
+                                                                  &server.executor());
   }
   berth::agent::AgentApi api(*flags, containerizer.get(), std::move(*resources));
   api.install(server);

@@ -9,12 +9,14 @@
 #include <mutex>
 #include <thread>
 
+#include "core/common/executor.h"
+
 namespace berth {
 
-class TaskQueue {
+class TaskQueue final : public Executor {
  public:
   TaskQueue() : thread_([this] { run(); }) {}
-  ~TaskQueue() { stop(); }
+  ~TaskQueue() override { stop(); }
 
   // Runs the tasks already posted, then stops the thread; later posts are dropped.
   // Idempotent. Not from a task.
@@ -30,7 +32,7 @@ class TaskQueue {
   TaskQueue& operator=(const TaskQueue&) = delete;
 
   // Thread-safe. Tasks posted after stop() began are dropped.
-  void post(std::function<void()> task) {
+  void post(std::function<void()> task) override {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;

@@ -236,6 +236,18 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
   std::optional<asio::steady_timer> accept_retry;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
+
+  // HttpServer::executor(): a strand, so that its tasks run one at a time whatever the
+  // number of I/O threads.
+  class Tasks final : public Executor {
+   public:
+    explicit Tasks(asio::io_context& io) : strand_(asio::make_strand(io)) {}
+    void post(std::function<void()> task) override { asio::post(strand_, std::move(task)); }
+
+   private:
+    asio::strand<asio::io_context::executor_type> strand_;
+  };
+  Tasks tasks{io};
 };
 
 template <class Stream>
@@ -742,6 +754,10 @@ Status HttpServer::start() {
     core.threads.emplace_back([&core] { core.io.run(); });
   }
   return okStatus();
+}
+
+Executor& HttpServer::executor() {
+  return core_->tasks;
 }
 
 uint16_t HttpServer::port() const {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 
+#include "core/common/executor.h"
 #include "core/common/result.h"
 #include "core/net/http_message.h"
 
@@ -119,6 +120,11 @@ class HttpServer {
 
   // Connections currently open (for tests and metrics).
   size_t connectionCount() const;
+
+  // Runs tasks on the I/O threads, one at a time and in order (not in order with the
+  // handlers, unless options.threads is 1), from start() until stop(); tasks posted before
+  // start() wait for it. Lives as long as this server.
+  Executor& executor();
 
  private:
   std::shared_ptr<detail::ServerCore> core_;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -298,20 +299,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
-  std::string error;
-  const int fds[4] = {status_pipe[1], start_pipe[0], request_fd, exit_pipe[1]};
-  const auto forked = zygote_.fork(dir, cgroup, fds, &error);
-  for (int fd : fds)
-    ::close(fd);
-  if (!forked) {
-    ::close(status_pipe[0]);
-    ::close(start_pipe[1]);
-    ::close(exit_pipe[0]);
-    forget();
-    return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
-  }
-  const pid_t supervisor = forked->pid;
-  const int supervisor_fd = forked->pidfd;
+  const std::array<int, 4> fds = {status_pipe[1], start_pipe[0], request_fd, exit_pipe[1]};
   int status_fd = status_pipe[0];
   int start_fd = start_pipe[1];
   const int exit_fd = exit_pipe[0];
@@ -320,8 +308,23 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
-  spawn([this, op, id, supervisor, supervisor_fd, status_fd, start_fd, exit_fd, held, forget,
+  // The rest waits for other processes, so it runs on a worker: the hooks are called from
+  // the agent's main thread, which serves its API too.
+  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget,
          outputs]() mutable {
+    std::string error;
+    const auto forked = zygote_.fork(dir, cgroup, fds.data(), &error);
+    for (int fd : fds)
+      ::close(fd);
+    if (!forked) {
+      ::close(status_fd);
+      ::close(start_fd);
+      ::close(exit_fd);
+      forget();
+      return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
+    }
+    const pid_t supervisor = forked->pid;
+    const int supervisor_fd = forked->pidfd;
     // While the supervisor starts, the output files are created here, so that the first
     // process, which opens them (O_CREAT, as the container's user may not create them
     // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to

@@ -86,15 +86,18 @@ void addProcessUsage(int pid, ContainerSnapshot& snapshot) {
 
 }  // namespace
 
-Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir)
+Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir, Executor* executor)
     : plugins_(plugins),
       work_dir_(std::move(work_dir)),
-      journal_(work_dir_ + "/meta/containers.journal") {
+      journal_(work_dir_ + "/meta/containers.journal"),
+      own_queue_(executor == nullptr ? std::make_unique<TaskQueue>() : nullptr),
+      queue_(std::make_shared<Lifeline>(executor != nullptr ? *executor : *own_queue_)) {
   CHECK(plugins_.launcher != nullptr) << "a containerizer needs a launcher";
 }
 
 Containerizer::~Containerizer() {
-  queue_->stop();
+  queue_->end();
+  if (own_queue_) own_queue_->stop();  // after the task it may be running
 }
 
 void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,

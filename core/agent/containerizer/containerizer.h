@@ -16,11 +16,14 @@
 // while the process starts. The rest (pids, terminations) is flushed in the background: a
 // crash of the host ends every process they describe.
 //
-// Threading: all state lives on one task queue, which is also the thread that calls
-// plugins (the ABI's [main-thread]). Public methods may be called from any thread; their
-// callbacks run on the queue or on a plugin's completing thread and must not block.
+// Threading: all state lives on one executor (core/common/executor.h), which is also where
+// plugins are called from (the ABI's [main-thread]): the HTTP server's I/O thread in the
+// agent, so that an API call and the work it starts need no hop between threads, or a
+// thread of the containerizer's own. Public methods may be called from any thread; their
+// callbacks run on the executor or on a plugin's completing thread and must not block.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +36,7 @@
 #include "container_state.pb.h"
 #include "core/agent/plugin_setup.h"
 #include "core/agent/state/journal.h"
+#include "core/common/executor.h"
 #include "core/common/result.h"
 #include "core/common/task_queue.h"
 
@@ -60,8 +64,10 @@ enum class LaunchOutcome { kLaunched, kAlreadyLaunched };
 
 class Containerizer {
  public:
-  // `plugins` must provide a launcher and outlive this object.
-  Containerizer(LoadedPlugins& plugins, std::string work_dir);
+  // `plugins` must provide a launcher and outlive this object. `executor`: where the state
+  // lives and plugins are called from (null: a thread of this object's own); it must
+  // outlive this object and have stopped running tasks before this object is destroyed.
+  Containerizer(LoadedPlugins& plugins, std::string work_dir, Executor* executor = nullptr);
   ~Containerizer();
   Containerizer(const Containerizer&) = delete;
   Containerizer& operator=(const Containerizer&) = delete;
@@ -120,7 +126,7 @@ class Containerizer {
   // Marks the container ended in its state and checkpoints it.
   void recordTermination(std::shared_ptr<Container> c, const Termination& termination);
 
-  // Runs a plugin hook from the queue; `done` runs back on the queue.
+  // Runs a plugin hook from the executor; `done` runs back on the executor.
   void call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,
             const std::string& request, bool deadline, std::function<void(OperationOutcome)> done);
 
@@ -129,9 +135,25 @@ class Containerizer {
   Journal journal_;  // <work_dir>/meta/containers.journal: ContainerState by id
   std::map<std::string, std::shared_ptr<Container>> containers_;
   std::vector<std::string> recovery_errors_;
-  // Shared with plugin completions, which may arrive after this object is gone: they find
-  // the queue stopped and are dropped. Stopped first thing in the destructor.
-  std::shared_ptr<TaskQueue> queue_ = std::make_shared<TaskQueue>();
+  // Posts to the executor. Shared with plugin and journal completions, which may arrive
+  // after this object is gone: they find it ended and are dropped.
+  class Lifeline : public std::enable_shared_from_this<Lifeline> {
+   public:
+    explicit Lifeline(Executor& executor) : executor_(executor) {}
+    void post(std::function<void()> task) {
+      if (!alive_) return;
+      executor_.post([self = shared_from_this(), task = std::move(task)] {
+        if (self->alive_) task();
+      });
+    }
+    void end() { alive_ = false; }
+
+   private:
+    Executor& executor_;
+    std::atomic<bool> alive_{true};
+  };
+  std::unique_ptr<TaskQueue> own_queue_;  // when no executor was given
+  std::shared_ptr<Lifeline> queue_;       // ended first thing in the destructor
 };
 
 }  // namespace berth::agent
