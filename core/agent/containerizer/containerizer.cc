@@ -502,9 +502,13 @@ void Containerizer::remove(const std::string& id, std::function<void(Status)> do
     }
     std::error_code ec;
     std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
-    if (Status s = journal_.erase(id); !s) return done(s);
+    if (Status s = journal_.writeErase(id); !s) return done(s);
     containers_.erase(it);
-    done(okStatus());
+    // Answered once the removal is on disk, without holding this thread (which serves the
+    // API) for the flush.
+    journal_.flush([queue = queue_, done = std::move(done)](Status flushed) mutable {
+      queue->post([flushed, done = std::move(done)] { done(flushed); });
+    });
   });
 }
 

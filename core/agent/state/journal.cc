@@ -362,9 +362,17 @@ Status Journal::set(std::string_view key, std::string_view value, bool sync) {
 }
 
 Status Journal::erase(std::string_view key) {
+  return unset(key, true);
+}
+
+Status Journal::writeErase(std::string_view key) {
+  return unset(key, false);
+}
+
+Status Journal::unset(std::string_view key, bool sync) {
   auto it = live_.find(key);
   if (it == live_.end()) return okStatus();
-  if (Status s = append(kErase, key, "", true); !s) return s;
+  if (Status s = append(kErase, key, "", sync); !s) return s;
   live_bytes_ -= kHeaderSize + key.size() + it->second.size();
   live_.erase(it);
   compactIfWorthIt();

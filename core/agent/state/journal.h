@@ -70,6 +70,8 @@ class Journal {
 
   // Removes `key`; durable on return. Nothing is written for a key that is not there.
   Status erase(std::string_view key);
+  // erase() without the flush, as write() is put() without it; flush() makes it durable.
+  Status writeErase(std::string_view key);
 
   const std::string& path() const { return path_; }
 
@@ -77,6 +79,7 @@ class Journal {
   // Appends a record, flushed when `sync`; on failure the file is as before.
   Status append(char type, std::string_view key, std::string_view value, bool sync);
   Status set(std::string_view key, std::string_view value, bool sync);
+  Status unset(std::string_view key, bool sync);
   // Writes the live records to a new file and renames it over the journal.
   Status rewrite();
   // rewrite() once the dead records outweigh the live ones.

@@ -74,6 +74,10 @@ TEST_F(JournalTest, WrittenRecordsAreReadBeforeTheyAreFlushed) {
   ASSERT_TRUE(journal_->write("k", "again"));
   ASSERT_TRUE(flushed(*journal_));
   EXPECT_EQ(reopen().records.at("k"), "again");
+  ASSERT_TRUE(journal_->writeErase("k"));
+  EXPECT_EQ(Journal::read(path_)->records.count("k"), 0u) << "as after a kill of the agent";
+  ASSERT_TRUE(flushed(*journal_));
+  EXPECT_EQ(reopen().records.count("k"), 0u);
   Journal closed(dir_.file("other.journal"));
   EXPECT_EQ(flushed(closed).error().code(), ErrorCode::kFailedPrecondition);
 }
