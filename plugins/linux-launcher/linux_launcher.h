@@ -63,10 +63,11 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   struct Container {
     pid_t supervisor = -1;
     pid_t pid = -1;
-    int status_fd = -1;  // read end: "ready", "error", then EOF at exec
-    int start_fd = -1;   // write end of the barrier
-    int pidfd = -1;      // the supervisor's, from the zygote; wait() takes it
-    int exit_fd = -1;    // read end of the exit pipe (supervisor.h); wait() takes it
+    int status_fd = -1;       // read end: "ready", "error", then EOF at exec
+    int start_fd = -1;        // write end of the barrier
+    int pidfd = -1;           // the supervisor's, from the zygote; wait() takes it
+    int exit_fd = -1;         // read end of the exit pipe (supervisor.h); wait() takes it
+    std::string status_read;  // read from status_fd past the "ready" line
   };
 
   // Runs `work` on a worker thread of its own; long work polls stopping().

@@ -47,11 +47,9 @@
 
 #include "berth/v1/launcher.pb-c.h"
 
-enum {
-  STATUS_FD = SUPERVISOR_STATUS_FD,
-  START_FD = SUPERVISOR_START_FD,
-  REQUEST_FD = SUPERVISOR_REQUEST_FD
-};
+/* This supervisor's descriptors (supervise()). */
+static struct supervisor_fds fds = {SUPERVISOR_STATUS_FD, SUPERVISOR_START_FD,
+                                    SUPERVISOR_REQUEST_FD, SUPERVISOR_EXIT_FD};
 
 static void report(const char* format, ...) {
   char line[1024];
@@ -62,7 +60,7 @@ static void report(const char* format, ...) {
   if (n < 0) return;
   if ((size_t)n > sizeof(line) - 2) n = (int)sizeof(line) - 2;
   line[n] = '\n';
-  (void)!write(STATUS_FD, line, (size_t)n + 1);
+  (void)!write(fds.status, line, (size_t)n + 1);
 }
 
 static void fail(const char* format, ...) {
@@ -390,8 +388,8 @@ static void run_container(const Berth__V1__LaunchRequest* request, int new_pid_n
 
   /* The barrier: isolators act on our pid while we wait here, unless none needs to. */
   char go;
-  if (request->hold && read(START_FD, &go, 1) != 1) _exit(127); /* the launch was abandoned */
-  close(START_FD);
+  if (request->hold && read(fds.start, &go, 1) != 1) _exit(127); /* the launch was abandoned */
+  close(fds.start);
 
   if (plan->capabilities != NULL) restrict_bounding(plan->capabilities);
   const char* user = plan->user != NULL ? plan->user : command->user;
@@ -525,11 +523,9 @@ void prepare_supervisor(void) {
   child_stack = stack;
 }
 
-void supervise(const char* dir, const char* cgroup) {
+void supervise(const char* dir, const char* cgroup, struct supervisor_fds given) {
   prepare_supervisor();
-  fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC);
-  /* The first process holds it until its exec; only this process until the end. */
-  fcntl(SUPERVISOR_EXIT_FD, F_SETFD, FD_CLOEXEC);
+  fds = given;
   /* Opened while the host's mounts are still this process's: the container's, which it
    * enters below, may hide the runtime directory (a tmpfs on /dev/shm, where a runtime
    * directory on tmpfs may well be). */
@@ -537,12 +533,12 @@ void supervise(const char* dir, const char* cgroup) {
   if (dir_fd < 0) fail("open the runtime directory %s: %s", dir, strerror(errno));
 
   size_t size = 0;
-  char* bytes = read_all(REQUEST_FD, &size);
+  char* bytes = read_all(fds.request, &size);
   if (bytes == NULL) fail("read the launch request: %s", strerror(errno));
   Berth__V1__LaunchRequest* request =
       berth__v1__launch_request__unpack(NULL, size, (const uint8_t*)bytes);
   if (request == NULL || request->plan == NULL || request->config == NULL) {
-    fail("fd %d holds no LaunchRequest", REQUEST_FD);
+    fail("fd %d holds no LaunchRequest", fds.request);
   }
   const Berth__V1__LaunchPlan* plan = request->plan;
 
@@ -581,9 +577,9 @@ void supervise(const char* dir, const char* cgroup) {
       start_first_process(request, cgroup, (flags & CLONE_NEWPID) != 0, new_mount_ns);
   if (child < 0) fail("start the first process: %s", strerror(errno));
 
-  close(START_FD);
+  close(fds.start);
   report("ready %d", (int)child);
-  close(STATUS_FD);
+  close(fds.status);
 
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
@@ -600,7 +596,7 @@ void supervise(const char* dir, const char* cgroup) {
     if (written) renameat(dir_fd, "termination.tmp", dir_fd, "termination");
   }
   /* The launcher learns of the end now rather than once this process is torn down. */
-  close(SUPERVISOR_EXIT_FD);
+  close(fds.exit);
   _exit(0);
 }
 
@@ -613,5 +609,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   reset_signals();
-  supervise(argv[1], argc == 3 ? argv[2] : NULL);
+  /* Inherited without close-on-exec: the status pipe must close at the first process's exec,
+   * and the exit pipe belongs to this process alone. */
+  fcntl(SUPERVISOR_STATUS_FD, F_SETFD, FD_CLOEXEC);
+  fcntl(SUPERVISOR_EXIT_FD, F_SETFD, FD_CLOEXEC);
+  supervise(argv[1], argc == 3 ? argv[2] : NULL,
+            (struct supervisor_fds){SUPERVISOR_STATUS_FD, SUPERVISOR_START_FD,
+                                    SUPERVISOR_REQUEST_FD, SUPERVISOR_EXIT_FD});
 }

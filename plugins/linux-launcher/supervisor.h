@@ -3,7 +3,7 @@
  * posix-launcher; the launcher side is zygote_client.h. */
 #pragma once
 
-/* The descriptors a supervisor starts with. */
+/* The descriptors a supervisor exec'd as `berth-supervisor DIR [CGROUP]` starts with. */
 enum {
   SUPERVISOR_STATUS_FD = 3,  /* write end of the status pipe: "ready <pid>", "error <text>" */
   SUPERVISOR_START_FD = 4,   /* read end of the start barrier */
@@ -26,11 +26,21 @@ void reset_signals(void);
  * supervise() calls it too. */
 void prepare_supervisor(void);
 
+/* The descriptors of one supervisor, at the numbers above when it was exec'd, wherever they
+ * arrived when the zygote handed them over (close-on-exec, as the first process needs them:
+ * the status pipe closes at its exec). */
+struct supervisor_fds {
+  int status;  /* write end of the status pipe: "ready <pid>", "error <text>" */
+  int start;   /* read end of the start barrier */
+  int request; /* the LaunchRequest (protobuf), read to its end */
+  int exit;    /* write end of a pipe closed once the exit status is recorded */
+};
+
 /* Supervises one container: reads the request, creates its namespaces and mounts, starts its
  * first process in `cgroup` (NULL: none), reports on the status pipe, waits for the
- * process and records its wait status in `dir`/termination. Expects the SUPERVISOR_*
- * descriptors in place and signals reset (SIGCHLD may be ignored). Never returns. */
-_Noreturn void supervise(const char* dir, const char* cgroup);
+ * process and records its wait status in `dir`/termination. Expects signals reset (SIGCHLD
+ * may be ignored). Never returns. */
+_Noreturn void supervise(const char* dir, const char* cgroup, struct supervisor_fds fds);
 
 /* The zygote: hands each request on ZYGOTE_SOCKET_FD to a supervisor it forked ahead, until
  * the launcher closes its end. Protocol in zygote.c. `argv` is main()'s, which each supervisor

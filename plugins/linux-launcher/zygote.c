@@ -61,22 +61,11 @@ static void rename_supervisor(char** argv) {
   memcpy(argv[1], "--child", sizeof("--child")); /* as long as "--serve" */
 }
 
-/* In a supervisor: the request's descriptors in place (supervisor.h), then supervise(). */
-static _Noreturn void become_supervisor(int fds[REQUEST_FDS], const char* dir, const char* cgroup) {
-  /* Above every target first, so that placing one never overwrites the source of another. */
-  int moved[REQUEST_FDS];
-  for (int i = 0; i < REQUEST_FDS; ++i) {
-    moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-    if (moved[i] < 0) _exit(127);
-    close(fds[i]);
-  }
-  const int targets[REQUEST_FDS] = {SUPERVISOR_STATUS_FD, SUPERVISOR_START_FD,
-                                    SUPERVISOR_REQUEST_FD, SUPERVISOR_EXIT_FD};
-  for (int i = 0; i < REQUEST_FDS; ++i) {
-    if (dup2(moved[i], targets[i]) < 0) _exit(127);
-    close(moved[i]);
-  }
-  supervise(dir, cgroup[0] != '\0' ? cgroup : NULL);
+/* In a supervisor: supervise() with the request's descriptors where they arrived. */
+static _Noreturn void become_supervisor(const int fds[REQUEST_FDS], const char* dir,
+                                        const char* cgroup) {
+  supervise(dir, cgroup[0] != '\0' ? cgroup : NULL,
+            (struct supervisor_fds){fds[0], fds[1], fds[2], fds[3]});
 }
 
 /* A request: its two strings and REQUEST_FDS descriptors. */
