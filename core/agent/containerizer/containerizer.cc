@@ -188,10 +188,6 @@ void Containerizer::prepareNext(std::shared_ptr<Container> c, size_t index) {
 void Containerizer::launchProcess(std::shared_ptr<Container> c) {
   auto plan = mergeLaunchPlans(c->pieces);
   if (!plan) return failLaunch(c, plan.error().message());
-  // The container, its configuration and what the isolators prepared must survive a crash
-  // of the host (isolators clean up after it from their checkpoints), so the launch is
-  // answered once this record is flushed; the flush runs while the process starts.
-  if (Status s = checkpoint(c, true); !s) return failLaunch(c, s.error().message());
   berth::v1::LaunchRequest request;
   *request.mutable_config() = c->state.config();
   *request.mutable_plan() = std::move(*plan);
@@ -246,6 +242,12 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
          if (Status s = checkpoint(c, false); !s) return failLaunch(c, s.error().message());
          isolateNext(c, 0);
        });
+  // The container, its configuration and what the isolators prepared must survive a crash
+  // of the host (isolators clean up after it from their checkpoints), so the launch is
+  // answered once this record is flushed. Written once the launcher has its request, so
+  // that waking the flusher delays nothing, and flushed while the process starts; an agent
+  // killed before finds the launcher's process in no checkpoint, and destroys it.
+  if (Status s = checkpoint(c, true); !s) failLaunch(c, s.error().message());
 }
 
 void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
