@@ -76,8 +76,10 @@ class Samples {
 struct Agent {
   explicit Agent(const std::vector<std::string>& flags = {}) {
     std::filesystem::create_directories(runtime);
-    testing::writeFile(dir.file("plugins.json"),
-                       R"({"linux-launcher": {"runtime_dir": ")" + runtime + R"("}})");
+    // Each agent has a cgroup parent of its own, as every agent on a host must.
+    testing::writeFile(dir.file("plugins.json"), R"({"linux-launcher": {"runtime_dir": ")" +
+                                                     runtime + R"(", "cgroup_parent": ")" +
+                                                     dir.path().filename().string() + R"("}})");
     std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth-agent",
                                      "--work_dir=" + dir.file("work"),
                                      "--runtime_dir=" + dir.file("run"),
@@ -98,6 +100,10 @@ struct Agent {
     process->wait(10s);
     std::error_code ec;
     std::filesystem::remove_all(runtime, ec);
+    // The cgroup parent, empty once its containers are gone: v1 freezer or v2.
+    for (const char* root : {"/sys/fs/cgroup/freezer/", "/sys/fs/cgroup/"}) {
+      std::filesystem::remove(root + dir.path().filename().string(), ec);
+    }
   }
 
   int call(const std::string& json) {
@@ -266,7 +272,10 @@ void BM_IsolationAddedLatency(benchmark::State& state) {
       q = once(isolated, id, isolation);
       p = once(plain, id, "");
     }
-    if (!p || !q) return state.SkipWithError("launch failed");
+    if (!p || !q) {
+      const std::string why = "a launch failed: " + (p ? isolated : plain).last_body;
+      return state.SkipWithError(why.c_str());
+    }
     plain_ms.push_back(ms(*p));
     isolated_ms.push_back(ms(*q));
     added_ms.push_back(ms(*q) - ms(*p));
@@ -435,7 +444,11 @@ void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
       }
     }
     ++i;
-    if (!b || !c || !f) return state.SkipWithError("a launch failed");
+    if (!b || !c || !f) {
+      const std::string why =
+          "a launch failed: " + (b ? std::string("crun or the floor") : a.last_body);
+      return state.SkipWithError(why.c_str());
+    }
     state.SetIterationTime(std::chrono::duration<double>(*b).count());
     berth_ms.push_back(ms(*b));
     crun_ms.push_back(ms(*c));

@@ -32,6 +32,10 @@ struct Containerizer::Container {
   std::string destroy_reason;
   std::optional<berth::v1::Limitation> limitation;  // why it is destroyed, if an isolator said
   std::optional<Termination> exited_early;          // the exit, when it beat start()'s answer
+  // While the launcher removes what it kept of the container (after its exit), a REMOVE
+  // waits: the same id launched again meanwhile would have its new files removed.
+  bool launcher_cleaning = false;
+  std::vector<std::function<void()>> after_launcher_cleaning;
 
   const std::string& id() const { return state.config().container_id(); }
 };
@@ -377,13 +381,18 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
   // runtime directory where Mesos keeps its termination statuses.
   recordTermination(c, termination);
   // The launcher's wait ended every process of the container (launcher.h); its destroy
-  // removes what it kept to track them, and the isolators clean up meanwhile.
+  // removes what it kept to track them, and the isolators clean up meanwhile. WAIT need not
+  // wait for it; REMOVE does (remove()).
+  c->launcher_cleaning = true;
   call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
        destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
          if (o.status != BERTH_OK) {
            LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
                       << "' failed: " << o.message;
          }
+         c->launcher_cleaning = false;
+         for (auto& then : std::exchange(c->after_launcher_cleaning, {}))
+           then();
        });
   cleanupNext(c, c->prepared, std::move(termination));
 }
@@ -487,30 +496,38 @@ void Containerizer::kill(const std::string& id, int signal, std::function<void(b
 }
 
 void Containerizer::remove(const std::string& id, std::function<void(Status)> done) {
-  queue_->post([this, id, done = std::move(done)] {
-    auto it = containers_.find(id);
-    if (it == containers_.end()) {
-      return done(Error(ErrorCode::kNotFound, "Container '" + id + "' cannot be found"));
-    }
-    if (it->second->phase != Container::Phase::kTerminated && it->second->termination) {
-      return done(Error(ErrorCode::kFailedPrecondition,
-                        "Container '" + id +
-                            "' has ended and its isolators are still cleaning "
-                            "up; remove it again shortly"));
-    }
-    if (it->second->phase != Container::Phase::kTerminated) {
-      return done(Error(ErrorCode::kFailedPrecondition,
-                        "Container '" + id + "' is still running; kill it first"));
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
-    if (Status s = journal_.writeErase(id); !s) return done(s);
-    containers_.erase(it);
-    // Answered once the removal is on disk, without holding this thread (which serves the
-    // API) for the flush.
-    journal_.flush([queue = queue_, done = std::move(done)](Status flushed) mutable {
-      queue->post([flushed, done = std::move(done)] { done(flushed); });
-    });
+  queue_->post([this, id, done = std::move(done)]() mutable { removeNow(id, std::move(done)); });
+}
+
+void Containerizer::removeNow(const std::string& id, std::function<void(Status)> done) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) {
+    return done(Error(ErrorCode::kNotFound, "Container '" + id + "' cannot be found"));
+  }
+  if (it->second->phase != Container::Phase::kTerminated && it->second->termination) {
+    return done(Error(ErrorCode::kFailedPrecondition,
+                      "Container '" + id +
+                          "' has ended and its isolators are still cleaning "
+                          "up; remove it again shortly"));
+  }
+  if (it->second->phase != Container::Phase::kTerminated) {
+    return done(Error(ErrorCode::kFailedPrecondition,
+                      "Container '" + id + "' is still running; kill it first"));
+  }
+  if (it->second->launcher_cleaning) {
+    // Moments at most: the launcher removes a few files and an empty cgroup.
+    it->second->after_launcher_cleaning.push_back(
+        [this, id, done = std::move(done)]() mutable { removeNow(id, std::move(done)); });
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
+  if (Status s = journal_.writeErase(id); !s) return done(s);
+  containers_.erase(it);
+  // Answered once the removal is on disk, without holding this thread (which serves the
+  // API) for the flush.
+  journal_.flush([queue = queue_, done = std::move(done)](Status flushed) mutable {
+    queue->post([flushed, done = std::move(done)] { done(flushed); });
   });
 }
 

@@ -118,6 +118,8 @@ class Containerizer {
                std::string reason);
   void cleanupNext(std::shared_ptr<Container> c, size_t remaining, Termination termination);
   void finish(std::shared_ptr<Container> c, Termination termination);
+  // remove(), on the executor.
+  void removeNow(const std::string& id, std::function<void(Status)> done);
   // Writes the container's state to the journal and has it flushed; when `durable`, the
   // launch is answered only once it is (answerLaunch()).
   Status checkpoint(std::shared_ptr<Container> c, bool durable);

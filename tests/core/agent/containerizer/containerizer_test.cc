@@ -168,6 +168,25 @@ TEST_F(ContainerizerTest, AnExitBeforeStartEndsTheContainerAfterTheLaunch) {
   EXPECT_EQ(probeCalls("cleanup"), 1);
 }
 
+// WAIT does not wait for the launcher to remove what it kept of an ended container; REMOVE
+// does, so that the same id launched again never has its new files removed.
+TEST_F(ContainerizerTest, RemoveWaitsForTheLauncherToCleanUp) {
+  start({{"exit", "0"}, {"destroy_ms", "300"}});
+  ASSERT_TRUE(launch(config("again")));
+  const auto destroys = [this] {
+    const std::string metrics = plugins_.host->metrics().prometheus();
+    std::smatch match;
+    const std::regex line(
+        R"(berth_plugin_operations_total\{plugin="fake-launcher",hook="destroy"\} ([0-9]+))");
+    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
+  };
+  ASSERT_TRUE(wait("again"));
+  EXPECT_EQ(destroys(), 0) << "WAIT answered before the launcher's destroy";
+  ASSERT_TRUE(remove("again"));
+  EXPECT_EQ(destroys(), 1) << "REMOVE answered before the launcher's destroy";
+  EXPECT_TRUE(launch(config("again"))) << "the id can be launched again";
+}
+
 TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
   start({{"exit", "3"}});
   ASSERT_TRUE(launch(config("c1")));
