@@ -32,10 +32,11 @@ struct Containerizer::Container {
   std::string destroy_reason;
   std::optional<berth::v1::Limitation> limitation;  // why it is destroyed, if an isolator said
   std::optional<Termination> exited_early;          // the exit, when it beat start()'s answer
-  // While the launcher removes what it kept of the container (after its exit), a REMOVE
-  // waits: the same id launched again meanwhile would have its new files removed.
-  bool launcher_cleaning = false;
-  std::vector<std::function<void()>> after_launcher_cleaning;
+  bool launch_issued = false;                       // the launcher was asked to launch it
+  // Launcher operations in flight for it (callLauncher()). A REMOVE waits for them: the same
+  // id launched again meanwhile would have its new files and cgroup removed by an old one.
+  int launcher_calls = 0;
+  std::vector<std::function<void()>> after_launcher_calls;
 
   const std::string& id() const { return state.config().container_id(); }
 };
@@ -94,8 +95,9 @@ Containerizer::Containerizer(LoadedPlugins& plugins, std::string work_dir, Execu
     : plugins_(plugins),
       work_dir_(std::move(work_dir)),
       journal_(work_dir_ + "/meta/containers.journal"),
-      own_queue_(executor == nullptr ? std::make_unique<TaskQueue>() : nullptr),
-      queue_(std::make_shared<Lifeline>(executor != nullptr ? *executor : *own_queue_)) {
+      own_queue_(executor == nullptr ? std::make_shared<TaskQueue>() : nullptr),
+      queue_(
+          std::make_shared<Lifeline>(executor != nullptr ? *executor : *own_queue_, own_queue_)) {
   CHECK(plugins_.launcher != nullptr) << "a containerizer needs a launcher";
 }
 
@@ -112,6 +114,20 @@ void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, co
       [queue = queue_, done = std::move(done)](OperationOutcome outcome) mutable {
         queue->post([done = std::move(done), outcome = std::move(outcome)] { done(outcome); });
       });
+}
+
+void Containerizer::callLauncher(std::shared_ptr<Container> c, const char* hook, HookFn fn,
+                                 const std::string& request, bool deadline,
+                                 std::function<void(OperationOutcome)> done) {
+  ++c->launcher_calls;
+  call(*plugins_.launcher, hook, fn, c->id(), request, deadline,
+       [c, done = std::move(done)](OperationOutcome outcome) mutable {
+         --c->launcher_calls;
+         done(std::move(outcome));
+         if (c->launcher_calls > 0) return;
+         for (auto& then : std::exchange(c->after_launcher_calls, {}))
+           then();
+       });
 }
 
 Status Containerizer::checkpoint(std::shared_ptr<Container> c, bool durable) {
@@ -204,48 +220,48 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
                     (isolator->isolator()->capabilities & BERTH_ISOLATOR_NO_HOLD) == 0);
   }
   request.set_hold(hold);
-  PluginInstance& launcher = *plugins_.launcher;
-  call(launcher, "launch", launcher.launcher()->launch, c->id(), request.SerializeAsString(), true,
-       [this, c](OperationOutcome outcome) {
-         berth::v1::LaunchResult result;
-         const bool launched =
-             outcome.status == BERTH_OK && result.ParseFromString(outcome.payload);
-         if (c->phase != Container::Phase::kPreparing) {
-           // Destroyed while the launcher worked: what it launched goes too, and the
-           // container stays ended. The wait lets the launcher forget it once its first
-           // process is gone, so that the id can be launched again after REMOVE.
-           if (launched) {
-             berth::v1::WaitRequest wait;
-             wait.set_container_id(c->id());
-             call(*plugins_.launcher, "wait", plugins_.launcher->launcher()->wait, c->id(),
-                  wait.SerializeAsString(), false, [this, c](OperationOutcome) {
-                    // Now that the exit is collected, the launcher's files can go too.
-                    call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy,
-                         c->id(), destroyRequest(c->id(), SIGKILL, 0ns), true,
-                         [](OperationOutcome) {});
-                  });
-             call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-                  destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
-           }
-           return;
-         }
-         if (!launched) {
-           return failLaunch(c, outcome.status != BERTH_OK
-                                    ? outcome.message
-                                    : "the launcher answered with a malformed LaunchResult");
-         }
-         c->state.set_pid(result.pid());
-         c->state.set_launcher_checkpoint(result.checkpoint());
-         c->phase = Container::Phase::kIsolating;
-         // From here the process exists: its end is observed like any other's, also when
-         // what follows fails.
-         watchTermination(c);
-         // Written before the launch is answered, so that a kill of the agent finds the
-         // process; flushed in the background, not waited for: no process outlives a crash
-         // of the host, and then the flushed record above says what was there.
-         if (Status s = checkpoint(c, false); !s) return failLaunch(c, s.error().message());
-         isolateNext(c, 0);
-       });
+  c->launch_issued = true;
+  callLauncher(
+      c, "launch", plugins_.launcher->launcher()->launch, request.SerializeAsString(), true,
+      [this, c](OperationOutcome outcome) {
+        berth::v1::LaunchResult result;
+        const bool launched = outcome.status == BERTH_OK && result.ParseFromString(outcome.payload);
+        if (c->phase != Container::Phase::kPreparing) {
+          // Destroyed while the launcher worked: what it launched goes too, and the
+          // container stays ended. The wait lets the launcher forget it once its first
+          // process is gone, so that the id can be launched again after REMOVE.
+          if (launched) {
+            berth::v1::WaitRequest wait;
+            wait.set_container_id(c->id());
+            callLauncher(c, "wait", plugins_.launcher->launcher()->wait, wait.SerializeAsString(),
+                         false, [this, c](OperationOutcome) {
+                           // Now that the exit is collected, the launcher's files can go too.
+                           callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                                        destroyRequest(c->id(), SIGKILL, 0ns), true,
+                                        [](OperationOutcome) {});
+                         });
+            callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                         destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
+          }
+          return;
+        }
+        if (!launched) {
+          return failLaunch(c, outcome.status != BERTH_OK
+                                   ? outcome.message
+                                   : "the launcher answered with a malformed LaunchResult");
+        }
+        c->state.set_pid(result.pid());
+        c->state.set_launcher_checkpoint(result.checkpoint());
+        c->phase = Container::Phase::kIsolating;
+        // From here the process exists: its end is observed like any other's, also when
+        // what follows fails.
+        watchTermination(c);
+        // Written before the launch is answered, so that a kill of the agent finds the
+        // process; flushed in the background, not waited for: no process outlives a crash
+        // of the host, and then the flushed record above says what was there.
+        if (Status s = checkpoint(c, false); !s) return failLaunch(c, s.error().message());
+        isolateNext(c, 0);
+      });
   // The container, its configuration and what the isolators prepared must survive a crash
   // of the host (isolators clean up after it from their checkpoints), so the launch is
   // answered once this record is flushed. Written once the launcher has its request, so
@@ -283,31 +299,31 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   c->phase = Container::Phase::kStarting;
   berth::v1::StartRequest request;
   request.set_container_id(c->id());
-  PluginInstance& launcher = *plugins_.launcher;
-  call(launcher, "start", launcher.launcher()->start, c->id(), request.SerializeAsString(), true,
-       [this, c](OperationOutcome outcome) {
-         std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
-         if (outcome.status != BERTH_OK) {
-           if (!exited && c->phase != Container::Phase::kStarting) return;  // destroyed
-           if (!exited) return failLaunch(c, outcome.message);
-           // Exec failed and the process is already gone: report the exec error.
-           LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << outcome.message;
-           c->destroy_reason = outcome.message;
-           std::exchange(c->launched, nullptr)(Error(ErrorCode::kInvalidArgument, outcome.message));
-           c->phase = Container::Phase::kDestroying;
-           return onExit(c, std::move(*exited));
-         }
-         if (c->phase != Container::Phase::kStarting) {
-           // Destroyed meanwhile; an exit that came first still ends the container.
-           if (exited) onExit(c, std::move(*exited));
-           return;
-         }
-         c->phase = Container::Phase::kRunning;
-         c->started = true;
-         watchIsolators(c);
-         answerLaunch(c);  // or once the records it waits for are flushed
-         if (exited) onExit(c, std::move(*exited));
-       });
+  callLauncher(
+      c, "start", plugins_.launcher->launcher()->start, request.SerializeAsString(), true,
+      [this, c](OperationOutcome outcome) {
+        std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
+        if (outcome.status != BERTH_OK) {
+          if (!exited && c->phase != Container::Phase::kStarting) return;  // destroyed
+          if (!exited) return failLaunch(c, outcome.message);
+          // Exec failed and the process is already gone: report the exec error.
+          LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << outcome.message;
+          c->destroy_reason = outcome.message;
+          std::exchange(c->launched, nullptr)(Error(ErrorCode::kInvalidArgument, outcome.message));
+          c->phase = Container::Phase::kDestroying;
+          return onExit(c, std::move(*exited));
+        }
+        if (c->phase != Container::Phase::kStarting) {
+          // Destroyed meanwhile; an exit that came first still ends the container.
+          if (exited) onExit(c, std::move(*exited));
+          return;
+        }
+        c->phase = Container::Phase::kRunning;
+        c->started = true;
+        watchIsolators(c);
+        answerLaunch(c);  // or once the records it waits for are flushed
+        if (exited) onExit(c, std::move(*exited));
+      });
 }
 
 void Containerizer::watchIsolators(std::shared_ptr<Container> c) {
@@ -345,27 +361,27 @@ void Containerizer::failLaunch(std::shared_ptr<Container> c, const std::string& 
 void Containerizer::watchTermination(std::shared_ptr<Container> c) {
   berth::v1::WaitRequest request;
   request.set_container_id(c->id());
-  PluginInstance& launcher = *plugins_.launcher;
-  call(launcher, "wait", launcher.launcher()->wait, c->id(), request.SerializeAsString(), false,
-       [this, c](OperationOutcome outcome) {
-         Termination termination;
-         berth::v1::Termination result;
-         if (outcome.status == BERTH_OK && result.ParseFromString(outcome.payload)) {
-           if (result.has_wait_status()) termination.wait_status = result.wait_status();
-           termination.message = result.message();
-         } else {
-           termination.message = "the launcher could not wait: " + outcome.message;
-         }
-         // A quick command can exit before the answer to start() is processed (one not
-         // held, even before start() is asked); the exit is then handled once start() has
-         // answered, so that the launch reports what really happened (started, or why exec
-         // failed), or at once if the container is destroyed meanwhile (destroy()).
-         if (c->phase == Container::Phase::kIsolating || c->phase == Container::Phase::kStarting) {
-           c->exited_early = std::move(termination);
-           return;
-         }
-         onExit(c, std::move(termination));
-       });
+  callLauncher(
+      c, "wait", plugins_.launcher->launcher()->wait, request.SerializeAsString(), false,
+      [this, c](OperationOutcome outcome) {
+        Termination termination;
+        berth::v1::Termination result;
+        if (outcome.status == BERTH_OK && result.ParseFromString(outcome.payload)) {
+          if (result.has_wait_status()) termination.wait_status = result.wait_status();
+          termination.message = result.message();
+        } else {
+          termination.message = "the launcher could not wait: " + outcome.message;
+        }
+        // A quick command can exit before the answer to start() is processed (one not
+        // held, even before start() is asked); the exit is then handled once start() has
+        // answered, so that the launch reports what really happened (started, or why exec
+        // failed), or at once if the container is destroyed meanwhile (destroy()).
+        if (c->phase == Container::Phase::kIsolating || c->phase == Container::Phase::kStarting) {
+          c->exited_early = std::move(termination);
+          return;
+        }
+        onExit(c, std::move(termination));
+      });
 }
 
 void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination) {
@@ -383,17 +399,13 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
   // The launcher's wait ended every process of the container (launcher.h); its destroy
   // removes what it kept to track them, and the isolators clean up meanwhile. WAIT need not
   // wait for it; REMOVE does (remove()).
-  c->launcher_cleaning = true;
-  call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-       destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
-         if (o.status != BERTH_OK) {
-           LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
-                      << "' failed: " << o.message;
-         }
-         c->launcher_cleaning = false;
-         for (auto& then : std::exchange(c->after_launcher_cleaning, {}))
-           then();
-       });
+  callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+               destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
+                 if (o.status != BERTH_OK) {
+                   LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
+                              << "' failed: " << o.message;
+                 }
+               });
   cleanupNext(c, c->prepared, std::move(termination));
 }
 
@@ -422,19 +434,26 @@ void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
     return onExit(c, std::move(*exited));
   }
   if (!has_process) {
-    // Nothing was launched: the isolators that prepared clean up, and that is all.
+    // A launch still under way (its operation timed out) may yet start a process: the
+    // launcher ends what it has of it.
+    if (c->launch_issued) {
+      callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                   destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
+    }
+    // Nothing else was launched: the isolators that prepared clean up, and that is all.
     Termination termination;
     termination.message = c->destroy_reason;
     termination.limitation = c->limitation;
     return cleanupNext(c, c->prepared, std::move(termination));
   }
   // The termination arrives through the pending wait.
-  call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, c->id(),
-       destroyRequest(c->id(), signal, grace), true, [c](OperationOutcome outcome) {
-         if (outcome.status != BERTH_OK) {
-           LOG(ERROR) << "Destroying container '" << c->id() << "' failed: " << outcome.message;
-         }
-       });
+  callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+               destroyRequest(c->id(), signal, grace), true, [c](OperationOutcome outcome) {
+                 if (outcome.status != BERTH_OK) {
+                   LOG(ERROR) << "Destroying container '" << c->id()
+                              << "' failed: " << outcome.message;
+                 }
+               });
 }
 
 void Containerizer::cleanupNext(std::shared_ptr<Container> c, size_t remaining,
@@ -514,9 +533,9 @@ void Containerizer::removeNow(const std::string& id, std::function<void(Status)>
     return done(Error(ErrorCode::kFailedPrecondition,
                       "Container '" + id + "' is still running; kill it first"));
   }
-  if (it->second->launcher_cleaning) {
+  if (it->second->launcher_calls > 0) {
     // Moments at most: the launcher removes a few files and an empty cgroup.
-    it->second->after_launcher_cleaning.push_back(
+    it->second->after_launcher_calls.push_back(
         [this, id, done = std::move(done)]() mutable { removeNow(id, std::move(done)); });
     return;
   }
@@ -550,16 +569,15 @@ void Containerizer::containers(std::function<void(std::vector<ContainerSnapshot>
       const size_t index = list->size() - 1;
       berth::v1::LauncherStatusRequest request;
       request.set_container_id(id);
-      PluginInstance& launcher = *plugins_.launcher;
-      call(launcher, "status", launcher.launcher()->status, id, request.SerializeAsString(), true,
-           [list, index, finishOne](OperationOutcome outcome) mutable {
-             berth::v1::LauncherStatus status;
-             if (outcome.status == BERTH_OK && status.ParseFromString(outcome.payload)) {
-               for (int pid : status.pids())
-                 addProcessUsage(pid, (*list)[index]);
-             }
-             finishOne();
-           });
+      callLauncher(c, "status", plugins_.launcher->launcher()->status, request.SerializeAsString(),
+                   true, [list, index, finishOne](OperationOutcome outcome) mutable {
+                     berth::v1::LauncherStatus status;
+                     if (outcome.status == BERTH_OK && status.ParseFromString(outcome.payload)) {
+                       for (int pid : status.pids())
+                         addProcessUsage(pid, (*list)[index]);
+                     }
+                     finishOne();
+                   });
     }
     finishOne();
   });
@@ -672,16 +690,18 @@ void Containerizer::recover(std::function<void(Status)> done) {
         } else if (c->phase == Container::Phase::kPreparing) {
           // Checkpointed before its process was: whatever the launcher made of it (a
           // process, a cgroup) goes before the isolators clean up.
-          call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, id,
-               destroyRequest(id, SIGKILL, 0ns), true, [this, c](OperationOutcome) {
-                 destroy(c, SIGKILL, 0ns, "the agent restarted before the container was launched");
-               });
+          callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                       destroyRequest(id, SIGKILL, 0ns), true, [this, c](OperationOutcome) {
+                         destroy(c, SIGKILL, 0ns,
+                                 "the agent restarted before the container was launched");
+                       });
         } else if (c->phase == Container::Phase::kDestroying) {
           // As after an exit: what the container left behind goes first, then the
           // isolators clean up.
-          call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, id,
-               destroyRequest(id, SIGKILL, 0ns), true,
-               [this, c](OperationOutcome) { cleanupNext(c, c->prepared, *c->termination); });
+          callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                       destroyRequest(id, SIGKILL, 0ns), true, [this, c](OperationOutcome) {
+                         cleanupNext(c, c->prepared, *c->termination);
+                       });
         }
       }
       done(okStatus());

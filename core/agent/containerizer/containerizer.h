@@ -128,6 +128,11 @@ class Containerizer {
   // Marks the container ended in its state and checkpoints it.
   void recordTermination(std::shared_ptr<Container> c, const Termination& termination);
 
+  // A launcher hook for container `c`, counted in its launcher_calls; `done` runs back on
+  // the executor.
+  void callLauncher(std::shared_ptr<Container> c, const char* hook, HookFn fn,
+                    const std::string& request, bool deadline,
+                    std::function<void(OperationOutcome)> done);
   // Runs a plugin hook from the executor; `done` runs back on the executor.
   void call(PluginInstance& plugin, const char* hook, HookFn fn, const std::string& id,
             const std::string& request, bool deadline, std::function<void(OperationOutcome)> done);
@@ -141,7 +146,10 @@ class Containerizer {
   // after this object is gone: they find it ended and are dropped.
   class Lifeline : public std::enable_shared_from_this<Lifeline> {
    public:
-    explicit Lifeline(Executor& executor) : executor_(executor) {}
+    // `owned`: the executor when it is this containerizer's own, kept alive for posts that
+    // come late (it drops them once stopped).
+    Lifeline(Executor& executor, std::shared_ptr<Executor> owned)
+        : executor_(executor), owned_(std::move(owned)) {}
     void post(std::function<void()> task) {
       if (!alive_) return;
       executor_.post([self = shared_from_this(), task = std::move(task)] {
@@ -152,9 +160,10 @@ class Containerizer {
 
    private:
     Executor& executor_;
+    const std::shared_ptr<Executor> owned_;
     std::atomic<bool> alive_{true};
   };
-  std::unique_ptr<TaskQueue> own_queue_;  // when no executor was given
+  std::shared_ptr<TaskQueue> own_queue_;  // when no executor was given
   std::shared_ptr<Lifeline> queue_;       // ended first thing in the destructor
 };
 

@@ -38,9 +38,10 @@ T await(std::future<T> future) {
 
 class ContainerizerTest : public ::testing::Test {
  protected:
-  void start(PluginConfig launcher_config = {}, PluginConfig probe_config = {}) {
+  void start(PluginConfig launcher_config = {}, PluginConfig probe_config = {},
+             const std::string& timeouts = "") {
     containerizer_.reset();
-    plugins_.host = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
+    plugins_.host = std::make_unique<PluginHost>(*TimeoutPolicy::parse(timeouts));
     for (const char* file : {"berth-probe.so", "berth-frozen-c.so", "berth-fake-launcher.so"}) {
       ASSERT_TRUE(plugins_.host->add(fixture(file)));
     }
@@ -185,6 +186,22 @@ TEST_F(ContainerizerTest, RemoveWaitsForTheLauncherToCleanUp) {
   ASSERT_TRUE(remove("again"));
   EXPECT_EQ(destroys(), 1) << "REMOVE answered before the launcher's destroy";
   EXPECT_TRUE(launch(config("again"))) << "the id can be launched again";
+}
+
+// A launch whose operation times out may still be starting a process: the launcher is
+// asked to destroy what it has of the container, and the isolators clean up.
+TEST_F(ContainerizerTest, ALaunchThatTimesOutIsDestroyedByTheLauncherToo) {
+  start({{"launch", "never"}}, {}, "launch=100ms");
+  auto launched = launch(config("stuck"));
+  ASSERT_FALSE(launched);
+  auto termination = wait("stuck");
+  ASSERT_TRUE(termination);
+  EXPECT_EQ(probeCalls("cleanup"), 1);
+  const std::string metrics = plugins_.host->metrics().prometheus();
+  EXPECT_NE(
+      metrics.find(R"(berth_plugin_operations_total{plugin="fake-launcher",hook="destroy"} 1)"),
+      std::string::npos)
+      << metrics;
 }
 
 TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
