@@ -289,6 +289,17 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     forget();
     return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
   }
+  // The posix launcher's session record (sessions.h) needs the process alive when it is
+  // made: it holds it whatever the request says, and tells the supervisor so.
+  std::vector<uint8_t> rewritten;
+  if (!decoded->hold && !namespaces_) {
+    Berth__V1__LaunchRequest holding = *decoded;
+    holding.has_hold = 1;
+    holding.hold = 1;
+    rewritten.resize(berth__v1__launch_request__get_packed_size(&holding));
+    berth__v1__launch_request__pack(&holding, rewritten.data());
+    request = {rewritten.data(), rewritten.size()};
+  }
   // The request reaches the supervisor in memory, never touching a filesystem.
   const int request_fd = ::memfd_create("berth-launch-request", MFD_CLOEXEC);
   if (request_fd < 0 ||
@@ -319,7 +330,7 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   int status_fd = status_pipe[0];
   int start_fd = start_pipe[1];
   const int exit_fd = exit_pipe[0];
-  const bool held = decoded->hold;
+  const bool held = decoded->hold || !namespaces_;
   std::vector<std::string> outputs;
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
