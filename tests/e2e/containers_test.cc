@@ -341,6 +341,11 @@ TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
     cycle(i);
     if (HasFatalFailure()) return;
   }
+  // Removed sandboxes are deleted in the background, from the agent's trash.
+  const std::string trash = dir_.file("work/trash");
+  for (int i = 0; i < 500 && !std::filesystem::is_empty(trash); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(std::filesystem::is_empty(trash)) << "removed sandboxes were not deleted";
   const ProcessFootprint after = footprintOf(agent_->pid());
 
   EXPECT_EQ(after.fds, before.fds) << "file descriptors leaked";

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "berth/v1/isolator.pb.h"
 #include "berth/v1/launcher.pb.h"
@@ -114,6 +115,24 @@ void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, co
       [queue = queue_, done = std::move(done)](OperationOutcome outcome) mutable {
         queue->post([done = std::move(done), outcome = std::move(outcome)] { done(outcome); });
       });
+}
+
+void Containerizer::discard(const std::string& path) {
+  // A sandbox can hold gigabytes, and this thread serves the API: the directory is moved
+  // out of the way at once (one rename, the trash being on the same file system) and
+  // deleted on a thread of its own. An agent stopped meanwhile leaves it in the trash,
+  // which recover() empties.
+  const std::string trash = work_dir_ + "/trash";
+  std::error_code ec;
+  std::filesystem::create_directories(trash, ec);
+  std::string target =
+      trash + "/" + std::to_string(::getpid()) + "-" + std::to_string(++discarded_);
+  std::filesystem::rename(path, target, ec);
+  if (ec) target = path;  // deleted where it is
+  std::thread([target] {
+    std::error_code ignored;
+    std::filesystem::remove_all(target, ignored);
+  }).detach();
 }
 
 void Containerizer::callLauncher(std::shared_ptr<Container> c, const char* hook, HookFn fn,
@@ -539,8 +558,7 @@ void Containerizer::removeNow(const std::string& id, std::function<void(Status)>
         [this, id, done = std::move(done)]() mutable { removeNow(id, std::move(done)); });
     return;
   }
-  std::error_code ec;
-  std::filesystem::remove_all(it->second->state.config().sandbox_directory(), ec);
+  discard(it->second->state.config().sandbox_directory());
   if (Status s = journal_.writeErase(id); !s) return done(s);
   containers_.erase(it);
   // Answered once the removal is on disk, without holding this thread (which serves the
@@ -607,6 +625,12 @@ void Containerizer::recover(std::function<void(Status)> done) {
   queue_->post([this, done = std::move(done)]() mutable {
     auto journal = journal_.open();
     if (!journal) return done(journal.error());
+    // What an agent stopped while deleting left in the trash (discard()).
+    std::thread([trash = work_dir_ + "/trash"] {
+      std::error_code ignored;
+      for (const auto& entry : std::filesystem::directory_iterator(trash, ignored))
+        std::filesystem::remove_all(entry.path(), ignored);
+    }).detach();
     if (Status imported = importLegacyCheckpoints(work_dir_ + "/meta", journal_, *journal);
         !imported) {
       return done(imported.error());

@@ -120,6 +120,8 @@ class Containerizer {
   void finish(std::shared_ptr<Container> c, Termination termination);
   // remove(), on the executor.
   void removeNow(const std::string& id, std::function<void(Status)> done);
+  // Deletes directory `path` in the background (see the .cc file).
+  void discard(const std::string& path);
   // Writes the container's state to the journal and has it flushed; when `durable`, the
   // launch is answered only once it is (answerLaunch()).
   Status checkpoint(std::shared_ptr<Container> c, bool durable);
@@ -142,6 +144,7 @@ class Containerizer {
   Journal journal_;  // <work_dir>/meta/containers.journal: ContainerState by id
   std::map<std::string, std::shared_ptr<Container>> containers_;
   std::vector<std::string> recovery_errors_;
+  uint64_t discarded_ = 0;  // directories discard()ed, for names in the trash
   // Posts to the executor. Shared with plugin and journal completions, which may arrive
   // after this object is gone: they find it ended and are dropped.
   class Lifeline : public std::enable_shared_from_this<Lifeline> {

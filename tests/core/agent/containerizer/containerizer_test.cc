@@ -291,11 +291,30 @@ TEST_F(ContainerizerTest, RemoveOnlyEndedContainers) {
   EXPECT_EQ(running.error().message(), "Container 'c1' is still running; kill it first");
   EXPECT_TRUE(kill("c1", SIGTERM));
   ASSERT_TRUE(wait("c1"));
+  ASSERT_TRUE(std::filesystem::exists(dir_.file("work/containers/c1/stdout")) ||
+              std::filesystem::create_directories(dir_.file("work/containers/c1/deep/tree")));
   ASSERT_TRUE(remove("c1"));
   EXPECT_FALSE(std::filesystem::exists(dir_.file("work/containers/c1")));
+  // Deleted from the trash in the background.
+  const std::string trash = dir_.file("work/trash");
+  for (int i = 0; i < 200 && !std::filesystem::is_empty(trash); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(std::filesystem::is_empty(trash));
   EXPECT_EQ(Journal::read(dir_.file("work/meta/containers.journal"))->records.count("c1"), 0u);
   EXPECT_FALSE(wait("c1"));
   EXPECT_EQ(remove("c1").error().code(), ErrorCode::kNotFound);
+}
+
+// A sandbox whose deletion an agent did not finish (it stopped) is deleted by the next one.
+TEST_F(ContainerizerTest, RecoveryEmptiesTheTrash) {
+  const std::string left = dir_.file("work/trash/123-1/deep/tree");
+  ASSERT_TRUE(std::filesystem::create_directories(left));
+  testing::writeFile(left + "/file", "data");
+  start();
+  const std::string trash = dir_.file("work/trash");
+  for (int i = 0; i < 200 && !std::filesystem::is_empty(trash); ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(std::filesystem::is_empty(trash));
 }
 
 TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornOnes) {
