@@ -190,10 +190,11 @@ static void fork_spare(struct spare* spare, char** argv) {
   spare->link = pair[0];
 }
 
-/* Hands request `r` to the spare, descriptors included. False when it is gone. */
-static int hand_over(const struct spare* spare, const struct request* r) {
-  if (spare->pid <= 0) return 0;
-  struct iovec iov = {(void*)r->data, (size_t)r->size};
+/* Sends `size` bytes with `count` descriptors (SCM_RIGHTS; none when 0) on `socket`.
+ * Returns what sendmsg() does, retried on EINTR. */
+static ssize_t send_with_fds(int socket, const void* data, size_t size, const int* fds, int count,
+                             int flags) {
+  struct iovec iov = {(void*)data, size};
   union {
     char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
     struct cmsghdr align;
@@ -203,42 +204,32 @@ static int hand_over(const struct spare* spare, const struct request* r) {
   memset(&msg, 0, sizeof(msg));
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control.buffer;
-  msg.msg_controllen = sizeof(control.buffer);
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(REQUEST_FDS * sizeof(int));
-  memcpy(CMSG_DATA(cmsg), r->fds, REQUEST_FDS * sizeof(int));
-  set_idle(spare->pid, 0); /* a launch waits for it now, ready or not */
-  ssize_t sent;
-  do {
-    sent = sendmsg(spare->link, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  } while (sent < 0 && errno == EINTR);
-  return sent == r->size;
-}
-
-static void reply(int32_t result, int pidfd) {
-  struct iovec iov = {&result, sizeof(result)};
-  union {
-    char buffer[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (pidfd >= 0) {
+  if (count > 0) {
     msg.msg_control = control.buffer;
-    msg.msg_controllen = sizeof(control.buffer);
+    msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
     struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
     cmsg->cmsg_level = SOL_SOCKET;
     cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cmsg), &pidfd, sizeof(int));
+    cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
+    memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
   }
-  (void)!sendmsg(ZYGOTE_SOCKET_FD, &msg, MSG_NOSIGNAL);
+  ssize_t sent;
+  do {
+    sent = sendmsg(socket, &msg, flags | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  return sent;
+}
+
+/* Hands request `r` to the spare, descriptors included. False when it is gone. */
+static int hand_over(const struct spare* spare, const struct request* r) {
+  if (spare->pid <= 0) return 0;
+  set_idle(spare->pid, 0); /* a launch waits for it now, ready or not */
+  return send_with_fds(spare->link, r->data, (size_t)r->size, r->fds, REQUEST_FDS, MSG_DONTWAIT) ==
+         r->size;
+}
+
+static void reply(int32_t result, int pidfd) {
+  (void)send_with_fds(ZYGOTE_SOCKET_FD, &result, sizeof(result), &pidfd, pidfd >= 0 ? 1 : 0, 0);
 }
 
 int serve(char** argv) {
