@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: installs the dependencies, builds, and runs a local Berth cluster on
 # loopback with its data under ./.berth-data. Today the cluster is the agent in standalone
-# mode; the master joins it when it exists. Ctrl-C stops everything cleanly.
+# mode; the master joins it when it exists. Ctrl-C stops the agent cleanly; containers still
+# running keep running (as with Mesos) and the next start recovers them.
 #
 # Environment: BERTH_AGENT_PORT (default 5051), BERTH_DATA_DIR (default ./.berth-data),
 # and any BERTH_SSL_* variable to run with TLS (see docs/tls.md).

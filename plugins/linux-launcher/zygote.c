@@ -234,11 +234,15 @@ static void reply(int32_t result, int pidfd) {
 
 int serve(char** argv) {
   prctl(PR_SET_NAME, "berth-zygote", 0, 0, 0);
-  /* Descriptors 0 to 2 in use, so that none a request brings lands there: the first process
-   * puts its standard input and output there. */
-  for (int fd = 0; fd <= 2; ++fd) {
-    if (fcntl(fd, F_GETFD) < 0) (void)open("/dev/null", O_RDWR);
+  /* Descriptors 0 to 2 on /dev/null: the supervisors, which outlive the agent, must not hold
+   * its standard output or error (a pipe to its log, say) open; and taken, so that none a
+   * request brings lands there, where the first process puts its standard input and
+   * output. */
+  const int null = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2 && null >= 0; ++fd) {
+    if (fd != null) dup2(null, fd);
   }
+  if (null > 2) close(null);
   reset_signals();          /* once, for every supervisor it forks */
   signal(SIGCHLD, SIG_IGN); /* supervisors are reaped as they exit */
 
