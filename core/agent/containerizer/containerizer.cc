@@ -459,6 +459,13 @@ void Containerizer::destroy(std::shared_ptr<Container> c, int signal,
       callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
                    destroyRequest(c->id(), SIGKILL, 0ns), true, [](OperationOutcome) {});
     }
+    // Killed while it was still being prepared: the launch fails with that.
+    if (c->launched) {
+      std::exchange(c->launched, nullptr)(
+          Error(ErrorCode::kInvalidArgument, c->destroy_reason.empty()
+                                                 ? "the container was killed before it started"
+                                                 : c->destroy_reason));
+    }
     // Nothing else was launched: the isolators that prepared clean up, and that is all.
     Termination termination;
     termination.message = c->destroy_reason;

@@ -204,6 +204,20 @@ TEST_F(ContainerizerTest, ALaunchThatTimesOutIsDestroyedByTheLauncherToo) {
       << metrics;
 }
 
+// A kill while the isolators still prepare fails the launch, which is answered.
+TEST_F(ContainerizerTest, AKillDuringPrepareFailsTheLaunch) {
+  start({}, {{"mode.prepare", "never"}});
+  std::promise<Result<LaunchOutcome>> launched;
+  containerizer_->launch(config("preparing"),
+                         [&](Result<LaunchOutcome> r) { launched.set_value(std::move(r)); });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(kill("preparing", SIGKILL));
+  auto outcome = await(launched.get_future());
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().message(), "the container was killed before it started");
+  EXPECT_TRUE(wait("preparing"));
+}
+
 TEST_F(ContainerizerTest, ExitStatusIsReportedAndKept) {
   start({{"exit", "3"}});
   ASSERT_TRUE(launch(config("c1")));
