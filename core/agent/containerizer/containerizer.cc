@@ -318,31 +318,34 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
   c->phase = Container::Phase::kStarting;
   berth::v1::StartRequest request;
   request.set_container_id(c->id());
-  callLauncher(
-      c, "start", plugins_.launcher->launcher()->start, request.SerializeAsString(), true,
-      [this, c](OperationOutcome outcome) {
-        std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
-        if (outcome.status != BERTH_OK) {
-          if (!exited && c->phase != Container::Phase::kStarting) return;  // destroyed
-          if (!exited) return failLaunch(c, outcome.message);
-          // Exec failed and the process is already gone: report the exec error.
-          LOG(WARNING) << "Launch of container '" << c->id() << "' failed: " << outcome.message;
-          c->destroy_reason = outcome.message;
-          std::exchange(c->launched, nullptr)(Error(ErrorCode::kInvalidArgument, outcome.message));
-          c->phase = Container::Phase::kDestroying;
-          return onExit(c, std::move(*exited));
-        }
-        if (c->phase != Container::Phase::kStarting) {
-          // Destroyed meanwhile; an exit that came first still ends the container.
-          if (exited) onExit(c, std::move(*exited));
-          return;
-        }
-        c->phase = Container::Phase::kRunning;
-        c->started = true;
-        watchIsolators(c);
-        answerLaunch(c);  // or once the records it waits for are flushed
-        if (exited) onExit(c, std::move(*exited));
-      });
+  callLauncher(c, "start", plugins_.launcher->launcher()->start, request.SerializeAsString(), true,
+               [this, c](OperationOutcome outcome) {
+                 std::optional<Termination> exited = std::exchange(c->exited_early, std::nullopt);
+                 if (outcome.status != BERTH_OK) {
+                   if (!exited && c->phase != Container::Phase::kStarting) return;  // destroyed
+                   if (!exited) return failLaunch(c, outcome.message);
+                   // Exec failed and the process is already gone: report the exec error.
+                   LOG(WARNING) << "Launch of container '" << c->id()
+                                << "' failed: " << outcome.message;
+                   c->destroy_reason = outcome.message;
+                   if (c->launched) {  // unless a failed flush answered it already
+                     std::exchange(c->launched,
+                                   nullptr)(Error(ErrorCode::kInvalidArgument, outcome.message));
+                   }
+                   c->phase = Container::Phase::kDestroying;
+                   return onExit(c, std::move(*exited));
+                 }
+                 if (c->phase != Container::Phase::kStarting) {
+                   // Destroyed meanwhile; an exit that came first still ends the container.
+                   if (exited) onExit(c, std::move(*exited));
+                   return;
+                 }
+                 c->phase = Container::Phase::kRunning;
+                 c->started = true;
+                 watchIsolators(c);
+                 answerLaunch(c);  // or once the records it waits for are flushed
+                 if (exited) onExit(c, std::move(*exited));
+               });
 }
 
 void Containerizer::watchIsolators(std::shared_ptr<Container> c) {
