@@ -291,8 +291,9 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   }
   // The posix launcher's session record (sessions.h) needs the process alive when it is
   // made: it holds it whatever the request says, and tells the supervisor so.
+  const bool held = decoded->hold || !namespaces_;
   std::vector<uint8_t> rewritten;
-  if (!decoded->hold && !namespaces_) {
+  if (held && !decoded->hold) {
     Berth__V1__LaunchRequest holding = *decoded;
     holding.has_hold = 1;
     holding.hold = 1;
@@ -330,7 +331,6 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   int status_fd = status_pipe[0];
   int start_fd = start_pipe[1];
   const int exit_fd = exit_pipe[0];
-  const bool held = decoded->hold || !namespaces_;
   std::vector<std::string> outputs;
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
@@ -421,10 +421,9 @@ void LinuxLauncher::start(Operation op, berth_bytes request) {
       if (error.empty()) return op.succeed();
       return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + error);
     }
-    auto it = containers_.find(decoded->container_id);
+    auto it = containers_.find(id);
     if (it == containers_.end() || it->second.start_fd < 0) {
-      return op.fail(BERTH_ERROR_NOT_FOUND, "container '" + std::string(decoded->container_id) +
-                                                "' is not waiting to start");
+      return op.fail(BERTH_ERROR_NOT_FOUND, "container '" + id + "' is not waiting to start");
     }
     container = it->second;
     it->second.start_fd = -1;

@@ -293,8 +293,9 @@ static int first_process_main(void* arg) {
  * exec (CLONE_VFORK): the scheduler would wake it on the CPU the process execs on, behind
  * it, and the launcher learns of the exec only once the supervisor has closed its end of the
  * status pipe. So both run at once on one memory, and from the clone to the end of the
- * process the supervisor makes system calls only: no heap, no stdio, no failing call whose
- * errno (shared) the process could be reading. The kernel refuses shared memory across
+ * process the supervisor touches nothing the process may be using: no heap, no stdio
+ * stream (formatting into a buffer on its own stack is fine), no failing call whose errno
+ * (shared) the process could be reading. The kernel refuses shared memory across
  * PID namespaces, and a v2 cgroup at birth takes clone3, which has no wrapper that runs a
  * function on another stack: those fork. */
 static pid_t start_first_process(const Berth__V1__LaunchRequest* request, const char* cgroup,

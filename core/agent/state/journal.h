@@ -13,7 +13,7 @@
 // The file is rewritten with only the live records when it opens and whenever the dead ones
 // outweigh them, so it stays proportional to the live state.
 //
-// Not thread-safe: one owner calls it (the containerizer's queue). Only flush() runs on a
+// Not thread-safe: one owner calls it (the containerizer's executor). Only flush() runs on a
 // thread of the journal's own, which touches nothing else.
 #pragma once
 
