@@ -109,8 +109,9 @@ void Cgroups::signalAll(const std::string& id, int signal) const {
 std::string Cgroups::destroy(const std::string& id, int signal,
                              std::chrono::nanoseconds grace) const {
   if (base_.empty()) return error_;
-  std::error_code ec;
-  if (!std::filesystem::exists(path(id), ec)) return "";
+  // The usual case, after the first process's exit: an empty cgroup, or none. The kernel
+  // refuses (EBUSY) to remove one that still holds a process.
+  if (::rmdir(path(id).c_str()) == 0 || errno == ENOENT) return "";
   std::string error = terminate(
       id, signal, grace, [&] { return pids(id).empty(); },
       [&](int signo) { signalAll(id, signo); });

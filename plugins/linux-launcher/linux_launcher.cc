@@ -16,6 +16,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "berth/cpp/payload.h"
@@ -211,9 +213,18 @@ void LinuxLauncher::recover(Operation op, berth_bytes request) {
       known[c->container_id] = true;
     }
   }
+  // Orphans: what has a cgroup (or session) and no checkpoint, and what has only a runtime
+  // directory left, its processes gone before the agent stopped but not yet forgotten.
+  std::set<std::string> candidates;
+  for (const std::string& id : tracker_->containers())
+    candidates.insert(id);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(runtime_dir_, ec)) {
+    if (entry.is_directory(ec)) candidates.insert(entry.path().filename().string());
+  }
   std::vector<int32_t> orphans;
   std::vector<std::string> orphan_ids;
-  for (const std::string& id : tracker_->containers()) {
+  for (const std::string& id : candidates) {
     if (known.count(id) == 0) {
       orphan_ids.push_back(id);
       for (pid_t pid : tracker_->pids(id))
@@ -335,14 +346,29 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
-  // The rest waits for other processes, so it runs on a worker: the hooks are called from
-  // the agent's main thread, which serves its API too.
-  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget,
-         outputs]() mutable {
-    std::string error;
-    const auto forked = zygote_.fork(dir, cgroup, fds.data(), &error);
+  // A readied spare supervisor takes the request from here, without waiting for anything.
+  std::optional<ZygoteClient::Supervisor> handed = zygote_.handToSpare(dir, cgroup, fds.data());
+  if (handed) {
     for (int fd : fds)
       ::close(fd);
+  }
+  // The rest waits for other processes, so it runs on a worker: the hooks are called from
+  // the agent's main thread, which serves its API too.
+  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget, outputs,
+         handed]() mutable {
+    std::string error;
+    auto forked = handed;
+    if (!forked) {
+      forked = zygote_.fork(dir, cgroup, fds.data(), &error);
+      for (int fd : fds)
+        ::close(fd);
+    }
+    // The zygote readies the next spare once this launch is answered (below): it would
+    // take a CPU from it now.
+    struct Replenish {
+      ZygoteClient& zygote;
+      ~Replenish() { zygote.replenish(); }
+    } replenish{zygote_};
     if (!forked) {
       ::close(status_fd);
       ::close(start_fd);
@@ -466,10 +492,11 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   }
   const std::string termination = containerDir(id) + "/termination";
   spawn([this, op, id, supervisor, pidfd, exit_fd, termination] {
-    if (!awaitExit(supervisor, pidfd, exit_fd)) {
+    std::string text;
+    if (!awaitExit(supervisor, pidfd, exit_fd, &text)) {
       return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     }
-    const std::string text = readFile(termination);
+    if (text.empty()) text = readFile(termination);
     // The container ends with its first process (as in Mesos): what it left behind goes
     // now, so that the wait completes with every process gone, as launcher.h promises, and
     // the agent cleans up without another round trip. The runtime directory stays until
@@ -503,16 +530,25 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   });
 }
 
-bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd) {
-  // The exit pipe ends as soon as the supervisor has recorded the exit status (or died),
-  // before its own teardown; without one (after an agent restart) the pidfd says when the
-  // process is gone.
+bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd, std::string* status) {
+  // The exit pipe carries the exit status and ends as soon as the supervisor has recorded
+  // it (or died), before its own teardown; without one (after an agent restart) the pidfd
+  // says when the process is gone.
   if (exit_fd >= 0) {
-    char ignored;
+    std::string carried;
     while (!stopping()) {
       pollfd p{exit_fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) > 0 && ::read(exit_fd, &ignored, 1) <= 0) break;
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buffer[32];
+      const ssize_t n = ::read(exit_fd, buffer, sizeof(buffer));
+      if (n <= 0) break;
+      carried.append(buffer, static_cast<size_t>(n));
+      // Whole (the line is written in one piece, after the file): no need to wait for the
+      // close that follows it.
+      if (carried.ends_with('\n')) break;
     }
+    // A supervisor killed before it wrote the line said nothing.
+    if (status != nullptr && carried.ends_with('\n')) *status = carried;
     ::close(exit_fd);
     if (pidfd >= 0) ::close(pidfd);
     return !stopping();

@@ -74,8 +74,10 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
   // Blocks until `supervisor` has recorded the exit status (end of `exit_fd`) or is gone
-  // (through `pidfd`); closes both when >= 0. False when the plugin stops first.
-  bool awaitExit(pid_t supervisor, int pidfd, int exit_fd = -1);
+  // (through `pidfd`); closes both when >= 0. Sets *status to the status the exit pipe
+  // carried, if any ("" when the supervisor died first, or without an exit pipe: the
+  // termination file has it then). False when the plugin stops first.
+  bool awaitExit(pid_t supervisor, int pidfd, int exit_fd = -1, std::string* status = nullptr);
   std::string containerDir(const std::string& id) const { return runtime_dir_ + "/" + id; }
 
   const std::string runtime_dir_;

@@ -2,7 +2,8 @@
  *
  *   berth-supervisor CONTAINER_RUNTIME_DIR [CGROUP]
  *   fd 3: status pipe (write end), fd 4: start barrier (read end), fd 5: the LaunchRequest,
- *   fd 6: exit pipe (write end, closed once the exit status is recorded; optional)
+ *   fd 6: exit pipe (write end: the wait status as in the termination file, then closed;
+ *         optional)
  *   CGROUP: the directory of the cgroup the first process is born into, if any
  *   berth-supervisor --serve
  *   the zygote (zygote.c): forks a supervisor per request instead of an exec each
@@ -599,7 +600,13 @@ void supervise(const char* dir, const char* cgroup, struct supervisor_fds given)
     close(out);
     if (written) renameat(dir_fd, "termination.tmp", dir_fd, "termination");
   }
-  /* The launcher learns of the end now rather than once this process is torn down. */
+  /* The launcher learns of the end now rather than once this process is torn down, and
+   * reads the status here rather than from the file, which is for an agent restarted since.
+   * Written after the file: the launcher removes the runtime directory once it has the
+   * status. An agent gone meanwhile leaves no reader, which must not kill this process
+   * before it closes the pipe. */
+  signal(SIGPIPE, SIG_IGN);
+  (void)!write(fds.exit, text, (size_t)length);
   close(fds.exit);
   _exit(0);
 }

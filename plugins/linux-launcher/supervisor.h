@@ -3,16 +3,27 @@
  * posix-launcher; the launcher side is zygote_client.h. */
 #pragma once
 
+#include <stdint.h>
+
 /* The descriptors a supervisor exec'd as `berth-supervisor DIR [CGROUP]` starts with. */
 enum {
   SUPERVISOR_STATUS_FD = 3,  /* write end of the status pipe: "ready <pid>", "error <text>" */
   SUPERVISOR_START_FD = 4,   /* read end of the start barrier */
   SUPERVISOR_REQUEST_FD = 5, /* the LaunchRequest (protobuf), read to its end */
-  SUPERVISOR_EXIT_FD = 6,    /* write end of a pipe closed once the exit status is recorded */
+  SUPERVISOR_EXIT_FD = 6,    /* write end of a pipe: the wait status "<n>\n", then closed */
 };
 
 /* The descriptor of the zygote's socket (SOCK_SEQPACKET) to the launcher. */
 enum { ZYGOTE_SOCKET_FD = 3 };
+
+/* What the zygote sends the launcher (protocol in zygote.c). */
+enum { ZYGOTE_FORKED = 1, ZYGOTE_SPARE = 2 };
+struct zygote_message {
+  int32_t kind;  /* ZYGOTE_FORKED or ZYGOTE_SPARE */
+  int32_t value; /* the supervisor's pid, or -errno */
+};
+/* What the launcher sends the zygote once it has handed a request to the spare on offer. */
+#define ZYGOTE_SPARE_TAKEN "taken"
 
 #ifndef __cplusplus /* the launcher (C++) shares the descriptor numbers only */
 /* Unblocks every signal and sets every disposition to its default. The agent blocks
@@ -33,7 +44,7 @@ struct supervisor_fds {
   int status;  /* write end of the status pipe: "ready <pid>", "error <text>" */
   int start;   /* read end of the start barrier */
   int request; /* the LaunchRequest (protobuf), read to its end */
-  int exit;    /* write end of a pipe closed once the exit status is recorded */
+  int exit;    /* write end of a pipe: the recorded wait status "<n>\n", then closed */
 };
 
 /* Supervises one container: reads the request, creates its namespaces and mounts, starts its

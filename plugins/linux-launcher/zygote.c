@@ -2,24 +2,29 @@
  * container's supervisor. A fork of this small single-threaded process costs a tenth of what
  * an exec of berth-supervisor and its libraries does; and the fork, and the copy-on-write
  * faults a new process takes on every page it writes, are kept off the launch too: a spare
- * supervisor is forked and readied (prepare_supervisor()) once the zygote is idle, and the
- * next request goes to it (docs/benchmarks.md).
+ * supervisor is forked and readied (prepare_supervisor()) once the zygote is idle, and
+ * offered to the launcher, which hands the next request to it without a round trip through
+ * the zygote (docs/benchmarks.md).
  *
- * Protocol on ZYGOTE_SOCKET_FD (SOCK_SEQPACKET), one request at a time:
+ * Protocol on ZYGOTE_SOCKET_FD (SOCK_SEQPACKET); every message from the zygote is a struct
+ * zygote_message (supervisor.h):
  *   request  "<runtime dir>\0<cgroup directory, or empty>\0", with exactly four
  *            descriptors (SCM_RIGHTS): the status pipe's write end, the start barrier's
  *            read end, the launch request and the exit pipe's write end, which become the
  *            supervisor's fds 3 to 6
- *   reply    an int32: the supervisor's pid, or -errno when there is none; with a pidfd of
- *            the supervisor (SCM_RIGHTS) when the kernel has them
- * The spare gets the same request, descriptors included, on a socket of its own. One that
- * died before it could take it is replaced by a supervisor forked there and then; one that
- * dies after the hand-over closes the descriptors, which the launcher reads as a supervisor
- * that exited without a word.
- * End of file on the socket (the agent stopped or died) ends the zygote, and with it the
- * spare, which then reads end of file on its own socket. Supervisors are not waited for
- * here: they are reaped at exit (SIGCHLD ignored) and the launcher follows them through
- * their pidfds, as it does after an agent restart, when they are nobody's children. */
+ *   reply    ZYGOTE_FORKED: the supervisor's pid, or -errno when there is none; with a
+ *            pidfd of it (SCM_RIGHTS) when the kernel has them
+ *   offer    ZYGOTE_SPARE, unasked, once no request came for SPARE_AFTER_MS: a readied
+ *            spare's pid, with the launcher's end of the spare's socket and, when the kernel
+ *            has them, a pidfd. The launcher sends the spare a request as above, on that
+ *            socket, and tells the zygote with ZYGOTE_SPARE_TAKEN (no descriptors), after
+ *            which the next spare is offered; one spare at most is on offer.
+ * A spare whose socket closes before a request comes (the agent stopped or died) exits; one
+ * that dies after the hand-over closes the descriptors, which the launcher reads as a
+ * supervisor that exited without a word.
+ * End of file on ZYGOTE_SOCKET_FD ends the zygote. Supervisors are not waited for here:
+ * they are reaped at exit (SIGCHLD ignored) and the launcher follows them through their
+ * pidfds, as it does after an agent restart, when they are nobody's children. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -130,7 +135,7 @@ static void close_fds(struct request* r) {
 }
 
 /* The spare: readied, it waits for its request on `link` and supervises that container;
- * end of file there (the zygote is gone) ends it. */
+ * end of file there (the launcher is gone) ends it. */
 static _Noreturn void serve_as_spare(int link, char** argv) {
   rename_supervisor(argv);
   prepare_supervisor();
@@ -143,39 +148,25 @@ static _Noreturn void serve_as_spare(int link, char** argv) {
   become_supervisor(r.fds, dir, cgroup);
 }
 
-/* A supervisor forked ahead of its request. */
-struct spare {
-  pid_t pid; /* -1: none */
-  int pidfd;
-  int link; /* the zygote's end of the socket the request goes through */
-};
-
-static void forget_spare(struct spare* spare) {
-  if (spare->pidfd >= 0) close(spare->pidfd);
-  if (spare->link >= 0) close(spare->link);
-  spare->pid = -1;
-  spare->pidfd = -1;
-  spare->link = -1;
-}
-
-/* Sets the scheduling policy of `pid` (0: this process) to SCHED_IDLE or back to
- * SCHED_OTHER. The way back takes CAP_SYS_NICE: without it neither is done. */
-static void set_idle(pid_t pid, int idle) {
+/* Sets the scheduling policy of this process to SCHED_IDLE or back to SCHED_OTHER. The way
+ * back takes CAP_SYS_NICE: without it neither is done. */
+static void set_idle(int idle) {
   if (geteuid() != 0) return;
   struct sched_param param;
   memset(&param, 0, sizeof(param));
-  (void)sched_setscheduler(pid, idle ? SCHED_IDLE : SCHED_OTHER, &param);
+  (void)sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param);
 }
 
-/* The spare is forked and readies itself at idle priority, so that a launch coming
- * meanwhile has the CPU first. */
-static void fork_spare(struct spare* spare, char** argv) {
+/* A spare forked ahead of its request, readying itself at idle priority so that a launch
+ * coming meanwhile has the CPU first (the launcher raises it as it hands the request over).
+ * Returns its pid, or -1 when it could not be forked; *link is the launcher's end of its
+ * socket and *pidfd its pidfd (-1 when the kernel has none). */
+static pid_t fork_spare(char** argv, int* link, int* pidfd) {
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return;
-  int pidfd = -1;
-  set_idle(0, 1);
-  const pid_t child = fork_with_pidfd(&pidfd);
-  if (child != 0) set_idle(0, 0);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return -1;
+  set_idle(1);
+  const pid_t child = fork_with_pidfd(pidfd);
+  if (child != 0) set_idle(0);
   if (child == 0) {
     close(pair[0]);
     serve_as_spare(pair[1], argv);
@@ -183,11 +174,10 @@ static void fork_spare(struct spare* spare, char** argv) {
   close(pair[1]);
   if (child < 0) {
     close(pair[0]);
-    return;
+    return -1;
   }
-  spare->pid = child;
-  spare->pidfd = pidfd;
-  spare->link = pair[0];
+  *link = pair[0];
+  return child;
 }
 
 /* Sends `size` bytes with `count` descriptors (SCM_RIGHTS; none when 0) on `socket`.
@@ -220,16 +210,23 @@ static ssize_t send_with_fds(int socket, const void* data, size_t size, const in
   return sent;
 }
 
-/* Hands request `r` to the spare, descriptors included. False when it is gone. */
-static int hand_over(const struct spare* spare, const struct request* r) {
-  if (spare->pid <= 0) return 0;
-  set_idle(spare->pid, 0); /* a launch waits for it now, ready or not */
-  return send_with_fds(spare->link, r->data, (size_t)r->size, r->fds, REQUEST_FDS, MSG_DONTWAIT) ==
-         r->size;
+static void send_message(int32_t kind, int32_t value, const int* fds, int count) {
+  const struct zygote_message message = {kind, value};
+  (void)send_with_fds(ZYGOTE_SOCKET_FD, &message, sizeof(message), fds, count, 0);
 }
 
-static void reply(int32_t result, int pidfd) {
-  (void)send_with_fds(ZYGOTE_SOCKET_FD, &result, sizeof(result), &pidfd, pidfd >= 0 ? 1 : 0, 0);
+/* Offers a spare to the launcher. Returns whether one is on offer now. */
+static int offer_spare(char** argv) {
+  int link = -1;
+  int pidfd = -1;
+  const pid_t spare = fork_spare(argv, &link, &pidfd);
+  if (spare < 0) return 0;
+  const int fds[2] = {link, pidfd};
+  send_message(ZYGOTE_SPARE, spare, fds, pidfd >= 0 ? 2 : 1);
+  /* The launcher's now: a spare the launcher never took ends with it. */
+  close(link);
+  if (pidfd >= 0) close(pidfd);
+  return 1;
 }
 
 int serve(char** argv) {
@@ -246,43 +243,40 @@ int serve(char** argv) {
   reset_signals();          /* once, for every supervisor it forks */
   signal(SIGCHLD, SIG_IGN); /* supervisors are reaped as they exit */
 
-  struct spare spare = {-1, -1, -1};
-  fork_spare(&spare, argv);
+  int offered = offer_spare(argv);
   static struct request r;
   for (;;) {
     /* The next spare once no request came for SPARE_AFTER_MS: readied during a launch, it
      * would take a CPU from it (on two CPUs the launch's own threads then wait behind the
      * container's first process, even with the spare at idle priority). Requests closer
      * together than that get a supervisor forked each, which costs less CPU in all. */
-    if (spare.pid < 0) {
+    if (!offered) {
       struct pollfd p = {ZYGOTE_SOCKET_FD, POLLIN, 0};
-      if (poll(&p, 1, SPARE_AFTER_MS) == 0) fork_spare(&spare, argv);
+      if (poll(&p, 1, SPARE_AFTER_MS) == 0) offered = offer_spare(argv);
     }
     const ssize_t n = receive(ZYGOTE_SOCKET_FD, &r);
     if (n == 0) return 0;
     if (n < 0) return 1;
+    if (r.count == 0 && (size_t)n == sizeof(ZYGOTE_SPARE_TAKEN) - 1 &&
+        memcmp(r.data, ZYGOTE_SPARE_TAKEN, (size_t)n) == 0) {
+      offered = 0;
+      continue;
+    }
     const char* dir;
     const char* cgroup;
     if (!parse(&r, &dir, &cgroup)) {
       close_fds(&r);
-      reply(-EINVAL, -1);
+      send_message(ZYGOTE_FORKED, -EINVAL, NULL, 0);
       continue;
     }
-    if (hand_over(&spare, &r)) {
-      reply(spare.pid, spare.pidfd);
-    } else {
-      /* No spare (its fork failed, or it died): a supervisor forked now. */
-      forget_spare(&spare);
-      int pidfd = -1;
-      const pid_t child = fork_with_pidfd(&pidfd);
-      if (child == 0) {
-        rename_supervisor(argv);
-        become_supervisor(r.fds, dir, cgroup);
-      }
-      reply(child > 0 ? child : -errno, pidfd);
-      if (pidfd >= 0) close(pidfd);
+    int pidfd = -1;
+    const pid_t child = fork_with_pidfd(&pidfd);
+    if (child == 0) {
+      rename_supervisor(argv);
+      become_supervisor(r.fds, dir, cgroup);
     }
-    forget_spare(&spare);
+    send_message(ZYGOTE_FORKED, child > 0 ? child : -errno, &pidfd, pidfd >= 0 ? 1 : 0);
+    if (pidfd >= 0) close(pidfd);
     close_fds(&r);
   }
 }

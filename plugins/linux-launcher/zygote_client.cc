@@ -1,5 +1,6 @@
 #include "zygote_client.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "supervisor.h"
 
@@ -16,11 +18,92 @@ extern char** environ;  // NOLINT: POSIX global
 
 namespace linux_launcher {
 
+namespace {
+
+std::string requestMessage(const std::string& dir, const std::string& cgroup) {
+  std::string message = dir;
+  message.push_back('\0');
+  message += cgroup;
+  message.push_back('\0');
+  return message;
+}
+
+// Sends `size` bytes with `count` descriptors (none when 0). Returns what sendmsg() does.
+ssize_t sendWithFds(int socket, const void* data, size_t size, const int* fds, int count,
+                    int flags) {
+  union {
+    char buffer[CMSG_SPACE(4 * sizeof(int))];
+    struct cmsghdr align;
+  } control{};
+  iovec iov{const_cast<void*>(data), size};
+  msghdr message{};
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  if (count > 0) {
+    message.msg_control = control.buffer;
+    message.msg_controllen = CMSG_SPACE(count * sizeof(int));
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
+  }
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(socket, &message, flags | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  return sent;
+}
+
+// Receives one zygote_message and up to two descriptors (*count of them; more are closed).
+// Returns what recvmsg() does.
+ssize_t receiveMessage(int socket, int flags, zygote_message* message, int fds[2], int* count) {
+  union {
+    char buffer[CMSG_SPACE(2 * sizeof(int))];
+    struct cmsghdr align;
+  } control{};
+  iovec iov{message, sizeof(*message)};
+  msghdr received{};
+  received.msg_iov = &iov;
+  received.msg_iovlen = 1;
+  received.msg_control = control.buffer;
+  received.msg_controllen = sizeof(control.buffer);
+  ssize_t n;
+  do {
+    n = ::recvmsg(socket, &received, flags | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  *count = 0;
+  if (n <= 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&received); c != nullptr; c = CMSG_NXTHDR(&received, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t in = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < in; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (*count < 2) {
+        fds[(*count)++] = fd;
+      } else {
+        ::close(fd);
+      }
+    }
+  }
+  return n;
+}
+
+void closeAll(const int* fds, int count) {
+  for (int i = 0; i < count; ++i)
+    ::close(fds[i]);
+}
+
+}  // namespace
+
 ZygoteClient::ZygoteClient(std::string supervisor) : supervisor_(std::move(supervisor)) {}
 
 ZygoteClient::~ZygoteClient() {
   std::lock_guard lock(mutex_);
   stopLocked();
+  // The spare reads end of file and exits.
+  keepOffer(-1, nullptr, 0);
 }
 
 std::string ZygoteClient::start() {
@@ -55,6 +138,7 @@ std::string ZygoteClient::startLocked() {
   ::setsockopt(pair[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   socket_ = pair[0];
   pid_ = pid;
+  taken_ = false;  // a new zygote offers a spare by itself
   return "";
 }
 
@@ -62,7 +146,7 @@ void ZygoteClient::stopLocked() {
   if (socket_ >= 0) ::close(socket_);
   socket_ = -1;
   // It would exit at end of file, unless wedged; it holds nothing the supervisors need.
-  // It is our child, so it is reaped here.
+  // It is our child, so it is reaped here. A spare it offered is ours and stays.
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
@@ -71,13 +155,77 @@ void ZygoteClient::stopLocked() {
   pid_ = -1;
 }
 
+void ZygoteClient::keepOffer(pid_t pid, const int* fds, int count) {
+  // One spare at a time; one more (a zygote restarted meanwhile) exits as its socket closes.
+  if (spare_.link >= 0) ::close(spare_.link);
+  if (spare_.pidfd >= 0) ::close(spare_.pidfd);
+  spare_ = Spare{};
+  if (pid <= 0 || count < 1) return closeAll(fds, count);
+  spare_ = Spare{pid, count > 1 ? fds[1] : -1, fds[0]};
+}
+
+void ZygoteClient::collectOffersLocked() {
+  if (socket_ < 0) return;
+  for (;;) {
+    zygote_message message{};
+    int fds[2];
+    int count = 0;
+    if (receiveMessage(socket_, MSG_DONTWAIT, &message, fds, &count) !=
+        static_cast<ssize_t>(sizeof(message))) {
+      closeAll(fds, count);
+      return;  // none waiting, or the zygote is gone (fork() restarts it)
+    }
+    if (message.kind == ZYGOTE_SPARE) {
+      keepOffer(message.value, fds, count);
+    } else {
+      closeAll(fds, count);  // an answer nobody waits for any more
+    }
+  }
+}
+
+std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::string& dir,
+                                                                  const std::string& cgroup,
+                                                                  const int fds[4]) {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+  collectOffersLocked();
+  if (spare_.pid <= 0) return std::nullopt;
+  const Spare spare = std::exchange(spare_, Spare{});
+  taken_ = true;
+  // It readied itself at idle priority; the launch waits for it now. Lowering it took no
+  // privilege, raising it back takes CAP_SYS_NICE (the zygote lowers it only as root).
+  if (::geteuid() == 0) {
+    sched_param param{};
+    (void)::sched_setscheduler(spare.pid, SCHED_OTHER, &param);
+  }
+  const std::string message = requestMessage(dir, cgroup);
+  const ssize_t sent =
+      sendWithFds(spare.link, message.data(), message.size(), fds, 4, MSG_DONTWAIT);
+  ::close(spare.link);
+  if (sent != static_cast<ssize_t>(message.size())) {
+    if (spare.pidfd >= 0) ::close(spare.pidfd);
+    return std::nullopt;  // it died (killed, out of memory): fork() makes a supervisor
+  }
+  return Supervisor{spare.pid, spare.pidfd};
+}
+
+void ZygoteClient::replenish() {
+  std::lock_guard lock(mutex_);
+  if (!std::exchange(taken_, false) || socket_ < 0) return;
+  if (sendWithFds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
+                  MSG_DONTWAIT) < 0 &&
+      errno != EAGAIN) {
+    // The zygote is gone (killed, or out of memory): a new one, which offers a spare of its
+    // own, rather than a launch without one. One that cannot start is tried again by fork().
+    stopLocked();
+    (void)startLocked();
+  }
+}
+
 std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& dir,
                                                            const std::string& cgroup,
                                                            const int fds[4], std::string* error) {
-  std::string message = dir;
-  message.push_back('\0');
-  message += cgroup;
-  message.push_back('\0');
+  const std::string message = requestMessage(dir, cgroup);
   std::lock_guard lock(mutex_);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (std::string failed = startLocked(); !failed.empty()) {
@@ -106,67 +254,39 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& di
 
 ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const int fds[4],
                                               Supervisor* supervisor, std::string* error) {
-  union {
-    char buffer[CMSG_SPACE(4 * sizeof(int))];
-    struct cmsghdr align;
-  } control{};
-  iovec iov{const_cast<char*>(message.data()), message.size()};
-  msghdr request{};
-  request.msg_iov = &iov;
-  request.msg_iovlen = 1;
-  request.msg_control = control.buffer;
-  request.msg_controllen = sizeof(control.buffer);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&request);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(4 * sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), fds, 4 * sizeof(int));
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(socket_, &request, MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) return Exchange::kNotSent;  // EPIPE: gone; EAGAIN: wedged for kTimeout
-
-  int32_t result = 0;
-  union {
-    char buffer[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } answer_control{};
-  iovec answer_iov{&result, sizeof(result)};
-  msghdr answer{};
-  answer.msg_iov = &answer_iov;
-  answer.msg_iovlen = 1;
-  answer.msg_control = answer_control.buffer;
-  answer.msg_controllen = sizeof(answer_control.buffer);
-  ssize_t received;
-  do {
-    received = ::recvmsg(socket_, &answer, MSG_CMSG_CLOEXEC);
-  } while (received < 0 && errno == EINTR);
-  const int err = errno;
-  int pidfd = -1;
-  if (received > 0) {
-    for (cmsghdr* c = CMSG_FIRSTHDR(&answer); c != nullptr; c = CMSG_NXTHDR(&answer, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-        std::memcpy(&pidfd, CMSG_DATA(c), sizeof(int));
-      }
+  // EPIPE: gone; EAGAIN: wedged for kTimeout.
+  if (sendWithFds(socket_, message.data(), message.size(), fds, 4, 0) < 0) {
+    return Exchange::kNotSent;
+  }
+  for (;;) {
+    zygote_message answer{};
+    int received_fds[2];
+    int count = 0;
+    const ssize_t received = receiveMessage(socket_, 0, &answer, received_fds, &count);
+    const int err = errno;
+    if (received != static_cast<ssize_t>(sizeof(answer))) {
+      closeAll(received_fds, count);
+      *error = received < 0 && err == EAGAIN
+                   ? "the supervisor zygote did not answer within " +
+                         std::to_string(kTimeout.count()) + " s; it is restarted"
+                   : "the supervisor zygote ended while forking a supervisor; it is restarted";
+      return Exchange::kNoAnswer;
     }
+    // A spare offered meanwhile is kept for the next launch.
+    if (answer.kind == ZYGOTE_SPARE) {
+      keepOffer(answer.value, received_fds, count);
+      continue;
+    }
+    if (answer.value <= 0) {
+      closeAll(received_fds, count);
+      *error = "the supervisor zygote could not fork: " + std::string(std::strerror(-answer.value));
+      return Exchange::kRefused;
+    }
+    supervisor->pid = answer.value;
+    supervisor->pidfd = count > 0 ? received_fds[0] : -1;
+    closeAll(received_fds + 1, count > 1 ? count - 1 : 0);
+    return Exchange::kForked;
   }
-  if (received != static_cast<ssize_t>(sizeof(result))) {
-    if (pidfd >= 0) ::close(pidfd);
-    *error = received < 0 && err == EAGAIN
-                 ? "the supervisor zygote did not answer within " +
-                       std::to_string(kTimeout.count()) + " s; it is restarted"
-                 : "the supervisor zygote ended while forking a supervisor; it is restarted";
-    return Exchange::kNoAnswer;
-  }
-  if (result <= 0) {
-    if (pidfd >= 0) ::close(pidfd);
-    *error = "the supervisor zygote could not fork: " + std::string(std::strerror(-result));
-    return Exchange::kRefused;
-  }
-  supervisor->pid = result;
-  supervisor->pidfd = pidfd;
-  return Exchange::kForked;
 }
 
 }  // namespace linux_launcher

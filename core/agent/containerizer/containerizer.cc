@@ -34,6 +34,7 @@ struct Containerizer::Container {
   std::optional<berth::v1::Limitation> limitation;  // why it is destroyed, if an isolator said
   std::optional<Termination> exited_early;          // the exit, when it beat start()'s answer
   bool launch_issued = false;                       // the launcher was asked to launch it
+  bool launcher_forgets = false;  // onExit(): the launcher's destroy follows WAIT's answer
   // Launcher operations in flight for it (callLauncher()). A REMOVE waits for them: the same
   // id launched again meanwhile would have its new files and cgroup removed by an old one.
   int launcher_calls = 0;
@@ -239,6 +240,13 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
                     (isolator->isolator()->capabilities & BERTH_ISOLATOR_NO_HOLD) == 0);
   }
   request.set_hold(hold);
+  // The container, its configuration and what the isolators prepared must survive a crash
+  // of the host (isolators clean up after it from their checkpoints), so the launch is
+  // answered once this record is flushed. Flushed while the process starts; the flush is
+  // set off before the launcher hands the request to a supervisor, whose CPU its set-up
+  // would otherwise share. An agent killed before the launch finds the launcher's process
+  // in no checkpoint, and destroys it.
+  if (Status s = checkpoint(c, true); !s) return failLaunch(c, s.error().message());
   c->launch_issued = true;
   callLauncher(
       c, "launch", plugins_.launcher->launcher()->launch, request.SerializeAsString(), true,
@@ -281,12 +289,6 @@ void Containerizer::launchProcess(std::shared_ptr<Container> c) {
         if (Status s = checkpoint(c, false); !s) return failLaunch(c, s.error().message());
         isolateNext(c, 0);
       });
-  // The container, its configuration and what the isolators prepared must survive a crash
-  // of the host (isolators clean up after it from their checkpoints), so the launch is
-  // answered once this record is flushed. Written once the launcher has its request, so
-  // that waking the flusher delays nothing, and flushed while the process starts; an agent
-  // killed before finds the launcher's process in no checkpoint, and destroys it.
-  if (Status s = checkpoint(c, true); !s) failLaunch(c, s.error().message());
 }
 
 void Containerizer::isolateNext(std::shared_ptr<Container> c, size_t index) {
@@ -419,15 +421,10 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
   // runtime directory where Mesos keeps its termination statuses.
   recordTermination(c, termination);
   // The launcher's wait ended every process of the container (launcher.h); its destroy
-  // removes what it kept to track them, and the isolators clean up meanwhile. WAIT need not
-  // wait for it; REMOVE does (remove()).
-  callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
-               destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
-                 if (o.status != BERTH_OK) {
-                   LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
-                              << "' failed: " << o.message;
-                 }
-               });
+  // only removes what it kept to track them, so it comes once WAIT is answered (finish()),
+  // off the path of that answer. REMOVE waits for it (remove()); an agent killed before it
+  // ran has the launcher report the container at recovery, and destroys it then.
+  c->launcher_forgets = true;
   cleanupNext(c, c->prepared, std::move(termination));
 }
 
@@ -517,6 +514,15 @@ void Containerizer::finish(std::shared_ptr<Container> c, Termination termination
   c->termination = termination;
   for (auto& waiter : std::exchange(c->waiters, {}))
     waiter(termination);
+  if (std::exchange(c->launcher_forgets, false)) {
+    callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                 destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
+                   if (o.status != BERTH_OK) {
+                     LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
+                                << "' failed: " << o.message;
+                   }
+                 });
+  }
 }
 
 // --- Wait, kill, remove, list -------------------------------------------------------
@@ -705,8 +711,15 @@ void Containerizer::recover(std::function<void(Status)> done) {
       if (--*remaining > 0) return;
       if (*failure) return done(**failure);
       for (const std::string& orphan : *orphans) {
-        if (containers_.count(orphan) != 0) continue;  // ended, being cleaned up below
-        LOG(WARNING) << "Destroying container '" << orphan << "', which no checkpoint knows";
+        // Ended and being cleaned up below; ended and cleaned up, it is what the launcher
+        // had not yet forgotten when the agent stopped (finish()).
+        auto known = containers_.find(orphan);
+        if (known != containers_.end() && known->second->phase != Container::Phase::kTerminated) {
+          continue;
+        }
+        if (known == containers_.end()) {
+          LOG(WARNING) << "Destroying container '" << orphan << "', which no checkpoint knows";
+        }
         call(*plugins_.launcher, "destroy", plugins_.launcher->launcher()->destroy, orphan,
              destroyRequest(orphan, SIGKILL, 0ns), true, [orphan](OperationOutcome o) {
                if (o.status != BERTH_OK) {

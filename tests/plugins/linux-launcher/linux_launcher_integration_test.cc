@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ bool running(pid_t pid) {
 
 // The supervisor zygote the launcher started: this process's child `berth-supervisor
 // --serve`; -1 if there is none.
-pid_t zygote() {
+pid_t findZygote() {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -59,6 +60,20 @@ pid_t zygote() {
   return -1;
 }
 
+// The zygote, waited for: it shows as one once it has exec'd berth-supervisor.
+pid_t zygote() {
+  pid_t found = findZygote();
+  for (int i = 0; i < 400 && found < 0; ++i) {
+    std::this_thread::sleep_for(5ms);
+    found = findZygote();
+  }
+  return found;
+}
+
+// The spare the zygote offers, once it has offered it: the zygote then waits for the
+// launcher's word in recvmsg(2), with nothing else to do. -1 if none comes.
+pid_t spareOnOffer(pid_t zygote_pid);
+
 // The live children of `parent`.
 std::vector<pid_t> children(pid_t parent) {
   std::vector<pid_t> found;
@@ -75,6 +90,19 @@ std::vector<pid_t> children(pid_t parent) {
     if (ppid == parent && state != 'Z') found.push_back(std::stoi(name));
   }
   return found;
+}
+
+pid_t spareOnOffer(pid_t zygote_pid) {
+  const std::string waiting_in_recvmsg = std::to_string(SYS_recvmsg) + " ";
+  for (int i = 0; i < 400; ++i) {
+    const std::vector<pid_t> spares = children(zygote_pid);
+    if (spares.size() == 1 &&
+        slurp("/proc/" + std::to_string(zygote_pid) + "/syscall").starts_with(waiting_in_recvmsg)) {
+      return spares[0];
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return -1;
 }
 
 class LinuxLauncherTest : public ::testing::Test {
@@ -325,21 +353,36 @@ TEST_F(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
 
 // The zygote keeps one supervisor forked ahead of the next launch. One that died meanwhile
 // is replaced at that launch, which still runs.
+// The zygote offers a readied spare, and the launch hands its request to it directly.
+TEST_F(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
+  const pid_t zygote_pid = zygote();
+  ASSERT_GT(zygote_pid, 0);
+  const pid_t spare = spareOnOffer(zygote_pid);
+  ASSERT_GT(spare, 0) << "the zygote offers no spare supervisor";
+  ASSERT_GT(run("to-spare", "exit 6"), 0);
+  EXPECT_EQ(supervisors_["to-spare"], spare);
+  EXPECT_EQ(WEXITSTATUS(wait("to-spare").wait_status()), 6);
+  // And the next one is readied once the zygote hears the spare was taken.
+  bool next = false;
+  for (int i = 0; i < 400 && !next; ++i) {
+    for (pid_t child : children(zygote_pid))
+      next = next || child != spare;
+    if (!next) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(next) << "no spare after the first was taken";
+}
+
 TEST_F(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
   const pid_t zygote_pid = zygote();
   ASSERT_GT(zygote_pid, 0);
-  std::vector<pid_t> spares;
-  for (int i = 0; i < 400 && spares.empty(); ++i) {
-    spares = children(zygote_pid);
-    if (spares.empty()) std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_EQ(spares.size(), 1u) << "the zygote has no spare supervisor";
-  ASSERT_EQ(::kill(spares[0], SIGKILL), 0);
-  for (int i = 0; i < 200 && running(spares[0]); ++i)
+  const pid_t dead = spareOnOffer(zygote_pid);
+  ASSERT_GT(dead, 0) << "the zygote offers no spare supervisor";
+  ASSERT_EQ(::kill(dead, SIGKILL), 0);
+  for (int i = 0; i < 200 && running(dead); ++i)
     std::this_thread::sleep_for(5ms);
   ASSERT_GT(run("after-spare", "exit 5"), 0);
   EXPECT_EQ(WEXITSTATUS(wait("after-spare").wait_status()), 5);
-  EXPECT_NE(supervisors_["after-spare"], spares[0]);
+  EXPECT_NE(supervisors_["after-spare"], dead);
   // The supervisor of "after-spare" may not have exited yet: a spare is any other child.
   bool spare = false;
   for (int i = 0; i < 400 && !spare; ++i) {
@@ -495,6 +538,28 @@ TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
   const auto termination = wait("outlives");
   ASSERT_TRUE(termination.has_wait_status()) << termination.message();
   EXPECT_EQ(WEXITSTATUS(termination.wait_status()), 7);
+}
+
+// The agent destroys a container in the launcher once WAIT is answered: one killed in
+// between leaves the runtime directory, which recovery reports so that it goes too.
+TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRecovery) {
+  ASSERT_GT(run("waited", "exit 5"), 0);
+  EXPECT_EQ(WEXITSTATUS(wait("waited").wait_status()), 5);
+  launched_.clear();
+  host_.reset();
+  ASSERT_TRUE(std::filesystem::exists(dir_.file("runtime/waited")));
+
+  makeHost();
+  auto recovered =
+      call("recover", launcher_->launcher()->recover, "", berth::v1::LauncherRecoverRequest{});
+  ASSERT_EQ(recovered.status, BERTH_OK) << recovered.message;
+  berth::v1::LauncherRecoverResult result;
+  ASSERT_TRUE(result.ParseFromString(recovered.payload));
+  ASSERT_EQ(result.orphan_containers_size(), 1);
+  EXPECT_EQ(result.orphan_containers(0), "waited");
+  EXPECT_EQ(result.orphan_pids_size(), 0);
+  EXPECT_EQ(destroy("waited", SIGKILL, 0ms).status, BERTH_OK);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("runtime/waited")));
 }
 
 // A zygote that died (killed, out of memory) is replaced at the next launch.
