@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "berth/cpp/short_slice.h"
 #include "core/agent/agent_flags.h"
 #include "core/agent/agent_resources.h"
 #include "core/agent/containerizer/containerizer.h"
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
   berth::net::ServerOptions options;
   options.address = flags->ip;
   options.port = flags->port;
+  // The containerizer runs on the I/O thread, and launches and exits wait on it
+  // (docs/benchmarks.md).
+  options.on_io_thread_start = [] { berth::cpp::requestShortSlice(); };
   berth::net::HttpServer server(options, *tls);
   std::unique_ptr<berth::agent::Containerizer> containerizer;
   if (plugins->launcher != nullptr) {

@@ -751,7 +751,10 @@ Status HttpServer::start() {
   core.accept();
   const int threads = std::max(1, core.options.threads);
   for (int i = 0; i < threads; ++i) {
-    core.threads.emplace_back([&core] { core.io.run(); });
+    core.threads.emplace_back([&core] {
+      if (core.options.on_io_thread_start) core.options.on_io_thread_start();
+      core.io.run();
+    });
   }
   return okStatus();
 }

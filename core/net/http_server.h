@@ -47,6 +47,9 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{10'000};
   // stop(): how long in-flight requests may take to finish before connections are cut.
   std::chrono::milliseconds shutdown_grace{5'000};
+
+  // Called first on each I/O thread, e.g. to set its scheduling. May be empty.
+  std::function<void()> on_io_thread_start;
 };
 
 // A chunked response body that stays open while its owner writes to it. Every method may

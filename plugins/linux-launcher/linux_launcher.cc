@@ -214,13 +214,18 @@ void LinuxLauncher::recover(Operation op, berth_bytes request) {
     }
   }
   // Orphans: what has a cgroup (or session) and no checkpoint, and what has only a runtime
-  // directory left, its processes gone before the agent stopped but not yet forgotten.
+  // directory with an exit status left, its processes gone before the agent stopped but not
+  // yet forgotten. Nothing else in the runtime directory is the launcher's to remove.
   std::set<std::string> candidates;
   for (const std::string& id : tracker_->containers())
     candidates.insert(id);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(runtime_dir_, ec)) {
-    if (entry.is_directory(ec)) candidates.insert(entry.path().filename().string());
+    std::error_code ignored;
+    const std::string id = entry.path().filename().string();
+    if (validId(id) && std::filesystem::exists(entry.path() / "termination", ignored)) {
+      candidates.insert(id);
+    }
   }
   std::vector<int32_t> orphans;
   std::vector<std::string> orphan_ids;
@@ -363,8 +368,8 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       for (int fd : fds)
         ::close(fd);
     }
-    // The zygote readies the next spare once this launch is answered (below): it would
-    // take a CPU from it now.
+    // The zygote hears that its spare was taken (by this launch or one before) once this
+    // launch is answered (below): readying the next would take a CPU from it now.
     struct Replenish {
       ZygoteClient& zygote;
       ~Replenish() { zygote.replenish(); }

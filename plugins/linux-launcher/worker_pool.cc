@@ -1,5 +1,7 @@
 #include "worker_pool.h"
 
+#include "berth/cpp/short_slice.h"
+
 namespace linux_launcher {
 
 WorkerPool::~WorkerPool() {
@@ -25,6 +27,10 @@ void WorkerPool::run(std::function<void()> task) {
 }
 
 void WorkerPool::work() {
+  // A worker mostly waits for a supervisor's word or a container's exit, and the launch or
+  // the WAIT it answers waits for it in turn: woken on the CPU where the container's process
+  // runs, it should not wait for that process's time slice to end.
+  berth::cpp::requestShortSlice();
   std::unique_lock lock(mutex_);
   for (;;) {
     if (!tasks_.empty()) {

@@ -134,6 +134,15 @@ static void close_fds(struct request* r) {
   r->count = 0;
 }
 
+/* Sets the scheduling policy of this process to SCHED_IDLE or back to SCHED_OTHER. The way
+ * back takes CAP_SYS_NICE: without it neither is done. */
+static void set_idle(int idle) {
+  if (geteuid() != 0) return;
+  struct sched_param param;
+  memset(&param, 0, sizeof(param));
+  (void)sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param);
+}
+
 /* The spare: readied, it waits for its request on `link` and supervises that container;
  * end of file there (the launcher is gone) ends it. */
 static _Noreturn void serve_as_spare(int link, char** argv) {
@@ -145,16 +154,8 @@ static _Noreturn void serve_as_spare(int link, char** argv) {
   const char* dir;
   const char* cgroup;
   if (n <= 0 || !parse(&r, &dir, &cgroup)) _exit(0);
+  set_idle(0); /* the launcher raised it already, if it could tell it was alive */
   become_supervisor(r.fds, dir, cgroup);
-}
-
-/* Sets the scheduling policy of this process to SCHED_IDLE or back to SCHED_OTHER. The way
- * back takes CAP_SYS_NICE: without it neither is done. */
-static void set_idle(int idle) {
-  if (geteuid() != 0) return;
-  struct sched_param param;
-  memset(&param, 0, sizeof(param));
-  (void)sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param);
 }
 
 /* A spare forked ahead of its request, readying itself at idle priority so that a launch
@@ -210,23 +211,26 @@ static ssize_t send_with_fds(int socket, const void* data, size_t size, const in
   return sent;
 }
 
-static void send_message(int32_t kind, int32_t value, const int* fds, int count) {
+/* Returns whether the message went. */
+static int send_message(int32_t kind, int32_t value, const int* fds, int count) {
   const struct zygote_message message = {kind, value};
-  (void)send_with_fds(ZYGOTE_SOCKET_FD, &message, sizeof(message), fds, count, 0);
+  return send_with_fds(ZYGOTE_SOCKET_FD, &message, sizeof(message), fds, count, 0) ==
+         (ssize_t)sizeof(message);
 }
 
-/* Offers a spare to the launcher. Returns whether one is on offer now. */
+/* Offers a spare to the launcher. Returns whether one is on offer now: a spare whose offer
+ * did not go exits, as its socket closes here, and another is readied later. */
 static int offer_spare(char** argv) {
   int link = -1;
   int pidfd = -1;
   const pid_t spare = fork_spare(argv, &link, &pidfd);
   if (spare < 0) return 0;
   const int fds[2] = {link, pidfd};
-  send_message(ZYGOTE_SPARE, spare, fds, pidfd >= 0 ? 2 : 1);
+  const int sent = send_message(ZYGOTE_SPARE, spare, fds, pidfd >= 0 ? 2 : 1);
   /* The launcher's now: a spare the launcher never took ends with it. */
   close(link);
   if (pidfd >= 0) close(pidfd);
-  return 1;
+  return sent;
 }
 
 int serve(char** argv) {

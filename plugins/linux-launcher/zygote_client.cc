@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,7 +161,12 @@ void ZygoteClient::keepOffer(pid_t pid, const int* fds, int count) {
   if (spare_.link >= 0) ::close(spare_.link);
   if (spare_.pidfd >= 0) ::close(spare_.pidfd);
   spare_ = Spare{};
-  if (pid <= 0 || count < 1) return closeAll(fds, count);
+  if (pid <= 0 || count < 1) {
+    // An offer whose descriptors did not arrive (this process is out of them): the zygote
+    // counts its spare as on offer until it hears otherwise.
+    if (pid > 0) taken_ = true;
+    return closeAll(fds, count);
+  }
   spare_ = Spare{pid, count > 1 ? fds[1] : -1, fds[0]};
 }
 
@@ -178,7 +184,7 @@ void ZygoteClient::collectOffersLocked() {
     if (message.kind == ZYGOTE_SPARE) {
       keepOffer(message.value, fds, count);
     } else {
-      closeAll(fds, count);  // an answer nobody waits for any more
+      closeAll(fds, count);  // not sent unasked; ignored
     }
   }
 }
@@ -193,8 +199,11 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
   const Spare spare = std::exchange(spare_, Spare{});
   taken_ = true;
   // It readied itself at idle priority; the launch waits for it now. Lowering it took no
-  // privilege, raising it back takes CAP_SYS_NICE (the zygote lowers it only as root).
-  if (::geteuid() == 0) {
+  // privilege, raising it back takes CAP_SYS_NICE (the zygote lowers it only as root). By
+  // pid, so only while its pidfd says it is alive: a dead spare's pid may be another
+  // process's already. Without a pidfd it raises itself once it has the request.
+  if (::geteuid() == 0 && spare.pidfd >= 0 &&
+      ::syscall(SYS_pidfd_send_signal, spare.pidfd, 0, nullptr, 0) == 0) {
     sched_param param{};
     (void)::sched_setscheduler(spare.pid, SCHED_OTHER, &param);
   }
@@ -211,15 +220,17 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
 
 void ZygoteClient::replenish() {
   std::lock_guard lock(mutex_);
-  if (!std::exchange(taken_, false) || socket_ < 0) return;
+  if (!taken_ || socket_ < 0) return;
   if (sendWithFds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
-                  MSG_DONTWAIT) < 0 &&
-      errno != EAGAIN) {
+                  MSG_DONTWAIT) >= 0) {
+    taken_ = false;
+  } else if (errno != EAGAIN) {
     // The zygote is gone (killed, or out of memory): a new one, which offers a spare of its
     // own, rather than a launch without one. One that cannot start is tried again by fork().
     stopLocked();
     (void)startLocked();
   }
+  // EAGAIN: its socket is full; the next launch tells it.
 }
 
 std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& dir,
@@ -276,6 +287,12 @@ ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const 
     if (answer.kind == ZYGOTE_SPARE) {
       keepOffer(answer.value, received_fds, count);
       continue;
+    }
+    if (answer.kind != ZYGOTE_FORKED) {
+      closeAll(received_fds, count);
+      *error = "the supervisor zygote answered with a message of unknown kind " +
+               std::to_string(answer.kind) + "; it is restarted";
+      return Exchange::kNoAnswer;
     }
     if (answer.value <= 0) {
       closeAll(received_fds, count);

@@ -73,7 +73,7 @@ class ZygoteClient {
   int socket_ = -1;
   pid_t pid_ = -1;
   Spare spare_;         // offered by the zygote, not yet handed a request
-  bool taken_ = false;  // a spare was handed a request since the last replenish()
+  bool taken_ = false;  // a spare was taken (or an offer lost), the zygote not yet told
 };
 
 }  // namespace linux_launcher

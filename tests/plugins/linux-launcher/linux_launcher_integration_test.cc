@@ -548,6 +548,8 @@ TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
   launched_.clear();
   host_.reset();
   ASSERT_TRUE(std::filesystem::exists(dir_.file("runtime/waited")));
+  // Not a container's: no exit status in it. Not the launcher's to remove.
+  std::filesystem::create_directories(dir_.file("runtime/someone-elses"));
 
   makeHost();
   auto recovered =
@@ -560,6 +562,7 @@ TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
   EXPECT_EQ(result.orphan_pids_size(), 0);
   EXPECT_EQ(destroy("waited", SIGKILL, 0ms).status, BERTH_OK);
   EXPECT_FALSE(std::filesystem::exists(dir_.file("runtime/waited")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("runtime/someone-elses")));
 }
 
 // A zygote that died (killed, out of memory) is replaced at the next launch.

@@ -413,6 +413,36 @@ TEST_F(ContainerizerTest, AContainerCheckpointedBeforeItsProcessIsDestroyedAtRec
       << metrics;
 }
 
+// The launcher forgets an ended container after WAIT is answered; an agent stopped before
+// finds it among the launcher's orphans at recovery, and has the launcher forget it then,
+// as one of the container's launcher calls, which REMOVE waits for.
+TEST_F(ContainerizerTest, AnEndedContainerTheLauncherStillKnowsIsForgottenAtRecovery) {
+  {
+    Journal journal(dir_.file("work/meta/containers.journal"));
+    ASSERT_TRUE(journal.open());
+    ContainerState state;
+    *state.mutable_config() = config("ended");
+    state.set_pid(40000);
+    state.set_terminated(true);
+    state.set_cleaned_up(true);
+    state.set_wait_status(0);
+    ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
+  }
+  start({{"orphans", "ended,stray"}, {"destroy_ms", "300"}});
+  const auto destroys = [this] {
+    const std::string metrics = plugins_.host->metrics().prometheus();
+    std::smatch match;
+    const std::regex line(
+        R"(berth_plugin_operations_total\{plugin="fake-launcher",hook="destroy"\} ([0-9]+))");
+    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
+  };
+  ASSERT_TRUE(remove("ended"));
+  EXPECT_GE(destroys(), 1) << "REMOVE answered before the launcher forgot the container";
+  for (int i = 0; i < 100 && destroys() < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(destroys(), 2) << "the orphan no checkpoint knows is destroyed too";
+}
+
 // Isolators watch recovered containers again: a limitation still ends them.
 TEST_F(ContainerizerTest, RecoveredContainersAreWatchedAgain) {
   start();
