@@ -74,18 +74,18 @@ class Samples {
 // standard host (on the project's VM /run is on the ext4 root, where each of the few file
 // operations per container there costs 0.1 to 0.3 ms).
 struct Agent {
-  explicit Agent(const std::vector<std::string>& flags = {}) {
+  // `bin_dir`: where berth-agent is, its plugins in ../plugins (a build tree's layout).
+  explicit Agent(const std::vector<std::string>& flags = {},
+                 const std::string& bin_dir = BERTH_BIN_DIR) {
     std::filesystem::create_directories(runtime);
     // Each agent has a cgroup parent of its own, as every agent on a host must.
     testing::writeFile(dir.file("plugins.json"), R"({"linux-launcher": {"runtime_dir": ")" +
                                                      runtime + R"(", "cgroup_parent": ")" +
                                                      dir.path().filename().string() + R"("}})");
-    std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth-agent",
-                                     "--work_dir=" + dir.file("work"),
-                                     "--runtime_dir=" + dir.file("run"),
-                                     "--port=0",
-                                     "--launcher=linux-launcher",
-                                     "--plugin_config=" + dir.file("plugins.json")};
+    std::vector<std::string> argv = {
+        bin_dir + "/berth-agent",           "--work_dir=" + dir.file("work"),
+        "--runtime_dir=" + dir.file("run"), "--port=0",
+        "--launcher=linux-launcher",        "--plugin_config=" + dir.file("plugins.json")};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process = std::make_unique<testing::BackgroundProcess>(argv);
     auto output = process->waitForOutput("Plugins recovered", 20s);
@@ -139,11 +139,24 @@ Agent& agent() {
 
 // The isolation the ipc, shm and nnp plugins give, which the crun bundle below mirrors.
 // BERTH_BENCH_ISOLATION replaces the isolator list, to see what each one costs.
-Agent& isolatedAgent() {
+std::vector<std::string> isolatedFlags() {
   const char* isolation = std::getenv("BERTH_BENCH_ISOLATION");
-  static Agent instance({std::string("--isolation=") + (isolation ? isolation : "ipc,shm,nnp"),
-                         "--default_container_shm_size=64MB"});
+  return {std::string("--isolation=") + (isolation ? isolation : "ipc,shm,nnp"),
+          "--default_container_shm_size=64MB"};
+}
+
+Agent& isolatedAgent() {
+  static Agent instance(isolatedFlags());
   return instance;
+}
+
+// BERTH_BENCH_BASELINE=<another build>/bin: the same isolated agent from that build, a
+// fourth contender in BM_BerthVersusCrunAndFloor, so that two builds compare in one run.
+Agent* baselineAgent() {
+  const char* bin_dir = std::getenv("BERTH_BENCH_BASELINE");
+  if (bin_dir == nullptr || bin_dir[0] == '\0') return nullptr;
+  static Agent instance(isolatedFlags(), bin_dir);
+  return &instance;
 }
 
 long rssKib(int pid) {
@@ -396,57 +409,70 @@ BENCHMARK(BM_CrunRun)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMill
 // runs) cancels: each iteration runs one isolated Berth container to its observed exit
 // (LAUNCH + WAIT), one `crun run` with the same isolation and one posix_spawn + waitpid,
 // rotating which goes first, each after kSettle of quiet. Reports the median of each and the
-// medians of the per-iteration ratios.
+// medians of the per-iteration ratios. With BERTH_BENCH_BASELINE, the baseline build's agent
+// takes a turn too (berth_over_baseline below 1: this build is faster).
 constexpr auto kSettle = 10ms;
+
+std::optional<Clock::duration> launchToExit(Agent& a, const std::string& id) {
+  const std::string id_json = R"({"container_id":{"value":")" + id + R"("}})";
+  const auto start = Clock::now();
+  const int launched = a.call(
+      R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":")" + id +
+      R"("},"command":{"shell":false,"value":"/bin/true"},"container":{"type":"MESOS","linux_info":{"ipc_mode":"PRIVATE"}}}})");
+  const bool exited = a.waitExitedCleanly(id_json);
+  const auto elapsed = Clock::now() - start;
+  a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + id_json + "}");
+  return launched == 200 && exited ? std::optional(elapsed) : std::nullopt;
+}
 
 void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
   if (::geteuid() != 0) return state.SkipWithError("needs root");
-  Agent& a = isolatedAgent();  // before Crun makes this process's mount namespace private
+  // Before Crun makes this process's mount namespace private.
+  Agent& a = isolatedAgent();
+  Agent* baseline = baselineAgent();
   if (!a.client) return state.SkipWithError("the agent did not start");
+  if (baseline != nullptr && !baseline->client) {
+    return state.SkipWithError("the baseline agent did not start");
+  }
   Crun crun;
   if (crun.error()) return state.SkipWithError(crun.error());
-  const auto berth = [&a](int i) -> std::optional<Clock::duration> {
-    const std::string id = R"({"container_id":{"value":"vs)" + std::to_string(i) + R"("}})";
-    const auto start = Clock::now();
-    const int launched = a.call(
-        R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"vs)" +
-        std::to_string(i) +
-        R"("},"command":{"shell":false,"value":"/bin/true"},"container":{"type":"MESOS","linux_info":{"ipc_mode":"PRIVATE"}}}})");
-    const bool exited = a.waitExitedCleanly(id);
-    const auto elapsed = Clock::now() - start;
-    a.call(R"({"type":"REMOVE_CONTAINER","remove_container":)" + id + "}");
-    return launched == 200 && exited ? std::optional(elapsed) : std::nullopt;
-  };
   const auto floor = [] {
     const auto start = Clock::now();
     spawnWait({"/bin/true"});
     return std::optional(Clock::now() - start);
   };
-  std::vector<double> berth_ms, crun_ms, floor_ms, crun_over_berth, berth_over_floor;
+  const int contenders = baseline != nullptr ? 4 : 3;
+  std::vector<double> berth_ms, crun_ms, floor_ms, baseline_ms, crun_over_berth, berth_over_floor,
+      berth_over_baseline;
   int i = 0;
   for (auto _ : state) {
-    std::optional<Clock::duration> b, c, f;
-    for (int k = 0; k < 3; ++k) {
+    std::optional<Clock::duration> b, c, f, base;
+    for (int k = 0; k < contenders; ++k) {
       // Each starts on a quiet machine: what the one before left to do in the background
       // (Berth readies its next supervisor at idle priority and flushes exit records) is
       // not charged to the next contender.
       std::this_thread::sleep_for(kSettle);
-      switch ((i + k) % 3) {
+      switch ((i + k) % contenders) {
         case 0:
-          b = berth(i);
+          b = launchToExit(a, "vs" + std::to_string(i));
           break;
         case 1:
           c = crun.run();
           break;
-        default:
+        case 2:
           f = floor();
+          break;
+        default:
+          base = launchToExit(*baseline, "vs" + std::to_string(i));
           break;
       }
     }
     ++i;
-    if (!b || !c || !f) {
+    if (!b || !c || !f || (baseline != nullptr && !base)) {
       const std::string why =
-          "a launch failed: " + (b ? std::string("crun or the floor") : a.last_body);
+          "a launch failed: " + (!b                             ? a.last_body
+                                 : !base && baseline != nullptr ? baseline->last_body
+                                                                : std::string("crun or the floor"));
       return state.SkipWithError(why.c_str());
     }
     state.SetIterationTime(std::chrono::duration<double>(*b).count());
@@ -455,12 +481,20 @@ void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
     floor_ms.push_back(ms(*f));
     crun_over_berth.push_back(ms(*c) / ms(*b));
     berth_over_floor.push_back(ms(*b) / ms(*f));
+    if (base) {
+      baseline_ms.push_back(ms(*base));
+      berth_over_baseline.push_back(ms(*b) / ms(*base));
+    }
   }
   state.counters["berth_p50_ms"] = median(berth_ms);
   state.counters["crun_p50_ms"] = median(crun_ms);
   state.counters["floor_p50_ms"] = median(floor_ms);
   state.counters["crun_over_berth"] = median(crun_over_berth);
   state.counters["berth_over_floor"] = median(berth_over_floor);
+  if (baseline != nullptr) {
+    state.counters["baseline_p50_ms"] = median(baseline_ms);
+    state.counters["berth_over_baseline"] = median(berth_over_baseline);
+  }
 }
 BENCHMARK(BM_BerthVersusCrunAndFloor)->Iterations(kRuns)->UseManualTime();
 
