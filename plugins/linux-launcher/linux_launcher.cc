@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "berth/cpp/payload.h"
 #include "berth/v1/launcher.pb-c.h"
@@ -612,10 +613,16 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
       waited = containers_.count(id) == 0;
     }
     // Once wait() has read the exit status (or nobody knows the container), its runtime
-    // files have served their purpose. Before that the supervisor still writes there.
+    // files have served their purpose. Before that the supervisor still writes there; and
+    // it writes the termination file just after the status wait() read, so a removal that
+    // raced it is tried again.
     if (waited) {
       std::error_code ec;
-      std::filesystem::remove_all(containerDir(id), ec);
+      for (int i = 0; i < 100; ++i) {
+        std::filesystem::remove_all(containerDir(id), ec);
+        if (!ec) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
     op.succeed();
   });

@@ -589,24 +589,25 @@ void supervise(const char* dir, const char* cgroup, struct supervisor_fds given)
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  /* Written atomically: a reader sees no file or the whole status. Not fsync'ed: the
-   * runtime directory only has to outlive the agent, not the host, whose crash ends the
-   * container too. */
   char text[16];
   const int length = snprintf(text, sizeof(text), "%d\n", status);
+  /* The launcher learns of the end now rather than once this process is torn down, and
+   * from the pipe rather than the file, which is for an agent restarted since. An agent
+   * gone meanwhile leaves no reader, which must not kill this process before it has
+   * written the file. */
+  signal(SIGPIPE, SIG_IGN);
+  (void)!write(fds.exit, text, (size_t)length);
+  /* Written atomically: a reader sees no file or the whole status. Not fsync'ed: the
+   * runtime directory only has to outlive the agent, not the host, whose crash ends the
+   * container too. The launcher may be removing the directory meanwhile, having the
+   * status: a file made in a removed directory fails, one made while it goes the removal
+   * finds on its next try (destroy()). */
   const int out = openat(dir_fd, "termination.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out >= 0) {
     const int written = write(out, text, (size_t)length) == length;
     close(out);
     if (written) renameat(dir_fd, "termination.tmp", dir_fd, "termination");
   }
-  /* The launcher learns of the end now rather than once this process is torn down, and
-   * reads the status here rather than from the file, which is for an agent restarted since.
-   * Written after the file: the launcher removes the runtime directory once it has the
-   * status. An agent gone meanwhile leaves no reader, which must not kill this process
-   * before it closes the pipe. */
-  signal(SIGPIPE, SIG_IGN);
-  (void)!write(fds.exit, text, (size_t)length);
   close(fds.exit);
   _exit(0);
 }
