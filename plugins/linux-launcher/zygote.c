@@ -154,7 +154,8 @@ static _Noreturn void serve_as_spare(int link, char** argv) {
   const char* dir;
   const char* cgroup;
   if (n <= 0 || !parse(&r, &dir, &cgroup)) _exit(0);
-  set_idle(0); /* the launcher raised it already, if it could tell it was alive */
+  /* supervise() leaves SCHED_IDLE, which the launcher did already if it could tell the
+   * spare was alive. */
   become_supervisor(r.fds, dir, cgroup);
 }
 

@@ -565,6 +565,29 @@ TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
   EXPECT_TRUE(std::filesystem::exists(dir_.file("runtime/someone-elses")));
 }
 
+// The supervisor asks for a short scheduler slice, so that its first process cannot keep it
+// from reporting the launch; the container starts with the kernel's defaults.
+TEST_F(LinuxLauncherTest, ROOT_OnlyTheSupervisorRunsWithAShortSlice) {
+  const auto slice = [](const std::string& pid) -> std::string {
+    std::istringstream lines(slurp("/proc/" + pid + "/sched"));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("se.slice")) return line.substr(line.find(':') + 1);
+    }
+    return "";
+  };
+  const std::string own = slice("self");
+  if (own.empty()) GTEST_SKIP() << "this kernel shows no se.slice in /proc/<pid>/sched";
+  ASSERT_GT(run("slices", "grep se.slice /proc/self/sched; sleep 5"), 0);
+  const std::string supervisor = std::to_string(supervisors_["slices"]);
+  std::string container;
+  for (int i = 0; i < 400 && container.empty(); ++i) {
+    container = slurp(dir_.file("slices.out"));
+    if (container.empty()) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(container.substr(container.find(':') + 1), own + "\n") << "the container's";
+  EXPECT_LT(std::stoll(slice(supervisor)), std::stoll(own)) << "the supervisor's";
+}
+
 // A zygote that died (killed, out of memory) is replaced at the next launch.
 TEST_F(LinuxLauncherTest, ROOT_AKilledZygoteIsStartedAgain) {
   const pid_t first = zygote();
