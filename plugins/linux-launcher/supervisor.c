@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "berth/short_slice.h"
 #include "berth/v1/launcher.pb-c.h"
 
 /* This supervisor's descriptors (supervise()). */
@@ -529,35 +530,12 @@ void prepare_supervisor(void) {
   child_stack = stack;
 }
 
-/* Marks this process latency-sensitive for the scheduler, as berth/cpp/short_slice.h
- * does for the agent's threads (C here): a short EEVDF slice (Linux 6.12+; older kernels
- * ignore it), and SCHED_OTHER, leaving a spare's SCHED_IDLE. Right after the clone the
- * first process, woken on this CPU, would otherwise run ahead of this process and keep it
- * from reporting "ready" and closing its end of the status pipe, whose end of file tells
- * the launcher of the exec, until the process's slice ran out: 2.5 ms, traced. The first
- * process starts with the kernel's defaults (SCHED_RESET_ON_FORK). */
-static void request_short_slice(void) {
-  struct {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-  } attr;
-  memset(&attr, 0, sizeof(attr));
-  attr.size = sizeof(attr);
-  attr.sched_policy = SCHED_OTHER;
-  attr.sched_flags = 0x01; /* SCHED_FLAG_RESET_ON_FORK */
-  attr.sched_nice = getpriority(PRIO_PROCESS, 0);
-  attr.sched_runtime = 100 * 1000; /* ns: the shortest slice the kernel takes */
-  (void)syscall(SYS_sched_setattr, 0, &attr, 0);
-}
-
 void supervise(const char* dir, const char* cgroup, struct supervisor_fds given) {
-  request_short_slice();
+  /* Right after the clone the first process, woken on this CPU, would otherwise run ahead
+   * of this process and keep it from reporting "ready" and closing its end of the status
+   * pipe, whose end of file tells the launcher of the exec, until the process's slice ran
+   * out: 2.5 ms, traced. This also leaves a spare's SCHED_IDLE. */
+  (void)berth_request_short_slice();
   prepare_supervisor();
   fds = given;
   /* Opened while the host's mounts are still this process's: the container's, which it

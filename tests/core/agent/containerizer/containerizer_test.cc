@@ -89,6 +89,15 @@ class ContainerizerTest : public ::testing::Test {
     return await(done.get_future());
   }
 
+  // How many operations of `hook` the fake launcher has completed.
+  int launcherCalls(const std::string& hook) {
+    const std::string metrics = plugins_.host->metrics().prometheus();
+    std::smatch match;
+    const std::regex line(R"(berth_plugin_operations_total\{plugin="fake-launcher",hook=")" + hook +
+                          R"("\} ([0-9]+))");
+    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
+  }
+
   // A counter the probe keeps about its own calls.
   int probeCalls(const std::string& hook) {
     const std::string metrics = plugins_.host->metrics().prometheus();
@@ -174,13 +183,7 @@ TEST_F(ContainerizerTest, AnExitBeforeStartEndsTheContainerAfterTheLaunch) {
 TEST_F(ContainerizerTest, RemoveWaitsForTheLauncherToCleanUp) {
   start({{"exit", "0"}, {"destroy_ms", "300"}});
   ASSERT_TRUE(launch(config("again")));
-  const auto destroys = [this] {
-    const std::string metrics = plugins_.host->metrics().prometheus();
-    std::smatch match;
-    const std::regex line(
-        R"(berth_plugin_operations_total\{plugin="fake-launcher",hook="destroy"\} ([0-9]+))");
-    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
-  };
+  const auto destroys = [this] { return launcherCalls("destroy"); };
   ASSERT_TRUE(wait("again"));
   EXPECT_EQ(destroys(), 0) << "WAIT answered before the launcher's destroy";
   ASSERT_TRUE(remove("again"));
@@ -429,13 +432,7 @@ TEST_F(ContainerizerTest, AnEndedContainerTheLauncherStillKnowsIsForgottenAtReco
     ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
   }
   start({{"orphans", "ended,stray"}, {"destroy_ms", "300"}});
-  const auto destroys = [this] {
-    const std::string metrics = plugins_.host->metrics().prometheus();
-    std::smatch match;
-    const std::regex line(
-        R"(berth_plugin_operations_total\{plugin="fake-launcher",hook="destroy"\} ([0-9]+))");
-    return std::regex_search(metrics, match, line) ? std::stoi(match[1]) : 0;
-  };
+  const auto destroys = [this] { return launcherCalls("destroy"); };
   ASSERT_TRUE(remove("ended"));
   EXPECT_GE(destroys(), 1) << "REMOVE answered before the launcher forgot the container";
   for (int i = 0; i < 100 && destroys() < 2; ++i)
