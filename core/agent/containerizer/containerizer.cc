@@ -420,15 +420,11 @@ void Containerizer::onExit(std::shared_ptr<Container> c, Termination termination
     std::exchange(c->launched, nullptr)(
         Error(ErrorCode::kInvalidArgument, "the container exited before it started"));
   }
-  // The end is recorded before the launcher's destroy removes its own record of the exit
-  // status, so that a kill of the agent in between finds it. Its flush is not waited for:
-  // a crash of the host, which could lose it, ends the launcher's record too, as it ends the
-  // runtime directory where Mesos keeps its termination statuses.
-  recordTermination(c, termination);
   // The launcher's wait ended every process of the container (launcher.h); its destroy
-  // only removes what it kept to track them, so it comes once WAIT is answered (finish()),
-  // off the path of that answer. REMOVE waits for it (remove()); an agent killed before it
-  // ran has the launcher report the container at recovery, and destroys it then.
+  // only removes what it kept to track them, the exit status included, so it comes once
+  // the end is recorded and WAIT is answered (finish()), off the path of that answer.
+  // REMOVE waits for it (remove()); an agent killed before it ran has the launcher report
+  // the container at recovery, and destroys it then.
   c->launcher_forgets = true;
   cleanupNext(c, c->prepared, std::move(termination));
 }
@@ -507,15 +503,14 @@ void Containerizer::cleanupNext(std::shared_ptr<Container> c, size_t remaining,
 
 void Containerizer::finish(std::shared_ptr<Container> c, Termination termination) {
   c->phase = Container::Phase::kTerminated;
+  // The end and the isolators' cleanup in one record, written before WAIT is answered and
+  // before the launcher forgets the exit status it kept: an agent killed earlier finds the
+  // container running and the launcher's record of its exit, and the isolators clean up
+  // again, which they must bear. Its flush is not waited for: a crash of the host, which
+  // could lose it, ends the launcher's record too, as it ends the runtime directory where
+  // Mesos keeps its termination statuses.
   c->state.set_cleaned_up(true);
-  if (!c->state.terminated()) {
-    recordTermination(c, termination);
-  } else if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) {
-    // Recorded already (onExit()); without this mark the isolators clean up again after
-    // a restart, which they must bear anyway.
-    LOG(ERROR) << "Cannot checkpoint that container '" << c->id()
-               << "' is cleaned up: " << s.error().message();
-  }
+  recordTermination(c, termination);
   c->termination = termination;
   for (auto& waiter : std::exchange(c->waiters, {}))
     waiter(termination);
