@@ -348,7 +348,9 @@ TEST_F(ContainersTest, ROOT_ThousandLaunchesLeaveNothingBehind) {
   EXPECT_TRUE(std::filesystem::is_empty(trash)) << "removed sandboxes were not deleted";
   const ProcessFootprint after = footprintOf(agent_->pid());
 
-  EXPECT_EQ(after.fds, before.fds) << "file descriptors leaked";
+  // Give or take the spare supervisor the launcher may hold at either moment (its socket
+  // and pidfd, linux-launcher/zygote_client.h): a leak over 1,000 cycles is far more.
+  EXPECT_LE(after.fds, before.fds + 2) << "file descriptors leaked";
   EXPECT_EQ(after.zombie_children, 0u) << "unreaped supervisors";
   EXPECT_EQ(countLines("/proc/self/mountinfo"), mounts_before) << "mounts leaked";
   size_t cgroups = 0;
