@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -352,23 +353,27 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
-  // A readied spare supervisor takes the request from here, without waiting for anything.
-  std::optional<ZygoteClient::Supervisor> handed = zygote_.handToSpare(dir, cgroup, fds.data());
-  if (handed) {
+  // The rest waits for other processes, so it runs on a worker: the hooks are called from
+  // the agent's main thread, which serves its API too. The worker is woken before the
+  // request goes to a supervisor, so that it runs on another CPU than the one the spare is
+  // woken on (this thread's, as often as not) and this thread has nothing left to do once
+  // the spare has the request: the spare then has that CPU at once.
+  auto handover = std::make_shared<std::promise<std::optional<ZygoteClient::Supervisor>>>();
+  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget, outputs,
+         handed = handover->get_future().share()]() mutable {
+    // While the supervisor starts, the output files are created here, so that the first
+    // process, which opens them (O_CREAT, as the container's user may not create them
+    // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
+    // 0.3 ms on an ext4 sandbox. Whichever comes first creates them.
+    for (const std::string& path : outputs) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd >= 0) ::close(fd);
+    }
+    std::string error;
+    auto forked = handed.get();
+    if (!forked) forked = zygote_.fork(dir, cgroup, fds.data(), &error);
     for (int fd : fds)
       ::close(fd);
-  }
-  // The rest waits for other processes, so it runs on a worker: the hooks are called from
-  // the agent's main thread, which serves its API too.
-  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget, outputs,
-         handed]() mutable {
-    std::string error;
-    auto forked = handed;
-    if (!forked) {
-      forked = zygote_.fork(dir, cgroup, fds.data(), &error);
-      for (int fd : fds)
-        ::close(fd);
-    }
     // The zygote hears that its spare was taken (by this launch or one before) once this
     // launch is answered (below): readying the next would take a CPU from it now.
     struct Replenish {
@@ -384,14 +389,6 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     }
     const pid_t supervisor = forked->pid;
     const int supervisor_fd = forked->pidfd;
-    // While the supervisor starts, the output files are created here, so that the first
-    // process, which opens them (O_CREAT, as the container's user may not create them
-    // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
-    // 0.3 ms on an ext4 sandbox. Whichever comes first creates them.
-    for (const std::string& path : outputs) {
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (fd >= 0) ::close(fd);
-    }
     std::string pending;
     const std::string line = readLine(status_fd, &pending);
     if (!line.starts_with("ready ")) {
@@ -436,6 +433,9 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     result.checkpoint.len = checkpoint.size();
     op.succeed(berth::cpp::encode(&result.base));
   });
+  // A readied spare takes the request from here, without waiting for anything; without
+  // one, the worker asks the zygote to fork a supervisor.
+  handover->set_value(zygote_.handToSpare(dir, cgroup, fds.data()));
 }
 
 void LinuxLauncher::start(Operation op, berth_bytes request) {
