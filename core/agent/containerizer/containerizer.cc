@@ -125,16 +125,14 @@ void Containerizer::call(PluginInstance& plugin, const char* hook, HookFn fn, co
   };
   auto pending = std::make_shared<Pending>();
   pending->done = std::move(done);
-  plugins_.host->call(plugin, hook, fn, id, request, deadline,
-                      [queue = queue_, pending](OperationOutcome outcome) {
-                        if (pending->calling && std::this_thread::get_id() == pending->caller) {
-                          pending->inline_outcome = std::move(outcome);
-                          return;
-                        }
-                        queue->post([pending, outcome = std::move(outcome)] {
-                          pending->done(std::move(outcome));
-                        });
-                      });
+  plugins_.host->call(
+      plugin, hook, fn, id, request, deadline, [queue = queue_, pending](OperationOutcome outcome) {
+        if (pending->calling && std::this_thread::get_id() == pending->caller) {
+          pending->inline_outcome = std::move(outcome);
+          return;
+        }
+        queue->post([pending, outcome = std::move(outcome)] { pending->done(std::move(outcome)); });
+      });
   pending->calling = false;
   if (pending->inline_outcome) pending->done(std::move(*pending->inline_outcome));
 }
