@@ -30,7 +30,9 @@
 long syscall(long number, ...);
 #endif
 
-static inline int berth_request_short_slice(void) {
+/* Sets SCHED_OTHER at the current nice value with a slice of `slice_ns` (0: the kernel's
+ * default), the children of the caller starting with the defaults. */
+static inline int berth_set_slice(uint64_t slice_ns) {
   /* struct sched_attr of <linux/sched/types.h>, which clashes with <sched.h>. */
   struct {
     uint32_t size;
@@ -47,8 +49,17 @@ static inline int berth_request_short_slice(void) {
   attr.sched_policy = SCHED_OTHER;
   attr.sched_flags = 0x01; /* SCHED_FLAG_RESET_ON_FORK */
   attr.sched_nice = getpriority(PRIO_PROCESS, 0);
-  attr.sched_runtime = 100 * 1000; /* ns */
+  attr.sched_runtime = slice_ns;
   return syscall(SYS_sched_setattr, 0, &attr, 0) == 0 ? 0 : -1;
+}
+
+static inline int berth_request_short_slice(void) {
+  return berth_set_slice(100 * 1000);
+}
+
+/* Back to the kernel's default slice, for a task whose latency-sensitive part is over. */
+static inline int berth_drop_short_slice(void) {
+  return berth_set_slice(0);
 }
 
 #endif /* BERTH_SHORT_SLICE_H */
