@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -408,7 +409,7 @@ BENCHMARK(BM_CrunRun)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMill
 // The ratios of the issue, measured so that this machine's drift (medians move 20% between
 // runs) cancels: each iteration runs one isolated Berth container to its observed exit
 // (LAUNCH + WAIT), one `crun run` with the same isolation and one posix_spawn + waitpid,
-// rotating which goes first, each after kSettle of quiet. Reports the median of each and the
+// in an order drawn anew each time, each after kSettle of quiet. Reports the median of each and the
 // medians of the per-iteration ratios. With BERTH_BENCH_BASELINE, the baseline build's agent
 // takes a turn too (berth_over_baseline below 1: this build is faster).
 constexpr auto kSettle = 10ms;
@@ -441,18 +442,24 @@ void BM_BerthVersusCrunAndFloor(benchmark::State& state) {
     spawnWait({"/bin/true"});
     return std::optional(Clock::now() - start);
   };
-  const int contenders = baseline != nullptr ? 4 : 3;
+  std::vector<int> order = {0, 1, 2};
+  if (baseline != nullptr) order.push_back(3);
+  // A new order each iteration: a fixed cycle, even with a rotating start, puts each
+  // contender after the same one every time (identical builds measured 0.92-0.98 of each
+  // other that way), and what one leaves behind then always lands on the same next one.
+  std::mt19937 shuffle(20261130);
   std::vector<double> berth_ms, crun_ms, floor_ms, baseline_ms, crun_over_berth, berth_over_floor,
       berth_over_baseline;
   int i = 0;
   for (auto _ : state) {
     std::optional<Clock::duration> b, c, f, base;
-    for (int k = 0; k < contenders; ++k) {
+    std::shuffle(order.begin(), order.end(), shuffle);
+    for (int contender : order) {
       // Each starts on a quiet machine: what the one before left to do in the background
       // (Berth readies its next supervisor at idle priority and flushes exit records) is
       // not charged to the next contender.
       std::this_thread::sleep_for(kSettle);
-      switch ((i + k) % contenders) {
+      switch (contender) {
         case 0:
           b = launchToExit(a, "vs" + std::to_string(i));
           break;
