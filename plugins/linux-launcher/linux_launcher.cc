@@ -434,8 +434,17 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     op.succeed(berth::cpp::encode(&result.base));
   });
   // A readied spare takes the request from here, without waiting for anything; without
-  // one, the worker asks the zygote to fork a supervisor.
-  handover->set_value(zygote_.handToSpare(dir, cgroup, fds.data()));
+  // one, the worker asks the zygote to fork a supervisor. Nothing goes to a spare for a
+  // worker that will not run (the plugin is stopping), and the worker always gets an answer.
+  std::optional<ZygoteClient::Supervisor> handed;
+  if (!stopping()) {
+    try {
+      handed = zygote_.handToSpare(dir, cgroup, fds.data());
+    } catch (const std::exception&) {
+      // Out of memory building the message: the worker asks the zygote instead.
+    }
+  }
+  handover->set_value(handed);
 }
 
 void LinuxLauncher::start(Operation op, berth_bytes request) {
@@ -499,7 +508,12 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
   const std::string termination = containerDir(id) + "/termination";
   spawn([this, op, id, supervisor, pidfd, exit_fd, termination] {
     std::string text;
-    if (!awaitExit(supervisor, pidfd, exit_fd, &text)) {
+    // Without an exit pipe (recovered), a recorded status means the supervisor is done:
+    // its pid, checkpointed, may name another process by now.
+    if (exit_fd < 0) text = readFile(termination);
+    if (!text.empty()) {
+      if (pidfd >= 0) ::close(pidfd);
+    } else if (!awaitExit(supervisor, pidfd, exit_fd, &text)) {
       return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
     }
     if (text.empty()) text = readFile(termination);
@@ -537,9 +551,9 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
 }
 
 bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd, std::string* status) {
-  // The exit pipe carries the exit status and ends as soon as the supervisor has recorded
-  // it (or died), before its own teardown; without one (after an agent restart) the pidfd
-  // says when the process is gone.
+  // The exit pipe carries the exit status as soon as the supervisor has it, before it
+  // records it in the termination file and before its own teardown, and ends if it dies;
+  // without one (after an agent restart) the pidfd says when the process is gone.
   if (exit_fd >= 0) {
     std::string carried;
     while (!stopping()) {
@@ -549,8 +563,8 @@ bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd, std::str
       const ssize_t n = ::read(exit_fd, buffer, sizeof(buffer));
       if (n <= 0) break;
       carried.append(buffer, static_cast<size_t>(n));
-      // Whole (the line is written in one piece, after the file): no need to wait for the
-      // close that follows it.
+      // Whole (the line is written in one piece): no need to wait for the close that
+      // follows the termination file.
       if (carried.ends_with('\n')) break;
     }
     // A supervisor killed before it wrote the line said nothing.
@@ -618,9 +632,13 @@ void LinuxLauncher::destroy(Operation op, berth_bytes request) {
     // raced it is tried again.
     if (waited) {
       std::error_code ec;
-      for (int i = 0; i < 100; ++i) {
+      for (int i = 0; i < 100 && !stopping(); ++i) {
         std::filesystem::remove_all(containerDir(id), ec);
-        if (!ec) break;
+        // What racing the supervisor's file gives (a file made, or renamed away, while
+        // the directory was read); anything else stays as it is.
+        if (ec != std::errc::directory_not_empty && ec != std::errc::no_such_file_or_directory) {
+          break;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }

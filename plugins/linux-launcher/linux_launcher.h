@@ -73,7 +73,7 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   // Runs `work` on a worker thread of its own; long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
-  // Blocks until `supervisor` has recorded the exit status (end of `exit_fd`) or is gone
+  // Blocks until `supervisor` has the exit status (a line on `exit_fd`, or its end) or is gone
   // (through `pidfd`); closes both when >= 0. Sets *status to the status the exit pipe
   // carried, if any ("" when the supervisor died first, or without an exit pipe: the
   // termination file has it then). False when the plugin stops first.

@@ -535,7 +535,7 @@ void supervise(const char* dir, const char* cgroup, struct supervisor_fds given)
    * of this process and keep it from reporting "ready" and closing its end of the status
    * pipe, whose end of file tells the launcher of the exec, until the process's slice ran
    * out: 2.5 ms, traced. This also leaves a spare's SCHED_IDLE. */
-  (void)berth_request_short_slice();
+  const int short_slice = berth_request_short_slice() == 0;
   prepare_supervisor();
   fds = given;
   /* Opened while the host's mounts are still this process's: the container's, which it
@@ -595,7 +595,9 @@ void supervise(const char* dir, const char* cgroup, struct supervisor_fds given)
   /* From here it only waits and records; with the default slice again the launcher's
    * thread it wakes with the exit status, queued on this CPU as often as not, preempts it
    * and does not wait for the teardown of its namespaces after it (0.5 ms, traced). */
-  (void)berth_drop_short_slice();
+  /* Only after a request that worked: a failing call sets errno, which the first process
+   * may share (start_first_process()). */
+  if (short_slice) (void)berth_drop_short_slice();
 
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {

@@ -18,7 +18,14 @@ void WorkerPool::run(std::function<void()> task) {
     if (idle_ >= tasks_.size()) {
       wake_.notify_one();
     } else {
-      workers_.emplace_back(&WorkerPool::work, this);
+      try {
+        workers_.emplace_back(&WorkerPool::work, this);
+      } catch (...) {
+        // No thread (out of them): the task is not run later either, by a worker started
+        // for another; the caller hears of it.
+        tasks_.pop_back();
+        throw;
+      }
     }
     ended.swap(ended_);
   }

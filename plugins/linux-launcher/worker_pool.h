@@ -24,7 +24,8 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Runs `task` on a worker. Tasks never wait for one another.
+  // Runs `task` on a worker. Tasks never wait for one another. Throws std::system_error,
+  // and will not run `task`, when no thread can be started for it.
   void run(std::function<void()> task);
 
   // Lets every task given so far run to its end (long ones must watch for the owner's

@@ -375,6 +375,9 @@ void Containerizer::startProcess(std::shared_ptr<Container> c) {
 
 void Containerizer::watchIsolators(std::shared_ptr<Container> c) {
   for (PluginInstance* isolator : plugins_.isolators) {
+    // Ended meanwhile (a watch or the launcher's wait completed inside its call): a watch
+    // opened now would outlive the cleanup that is to complete it.
+    if (c->phase != Container::Phase::kRunning) return;
     // No watch hook means no limitation ever; the generic "NULL hook completes at once"
     // would read as one.
     if (isolator->isolator()->watch == nullptr) continue;

@@ -11,9 +11,10 @@
  *
  * Sets SCHED_OTHER at the current nice value (leaving SCHED_IDLE or SCHED_BATCH) with the
  * shortest slice the kernel takes, 0.1 ms. Processes the caller creates start with the
- * kernel's defaults (SCHED_RESET_ON_FORK): a container never inherits the slice. Older
- * kernels ignore the slice. Returns 0, or -1 with errno set (EPERM: leaving SCHED_IDLE
- * takes CAP_SYS_NICE). */
+ * kernel's default policy and slice, and nice 0 if the caller's is below (the kernel's
+ * SCHED_RESET_ON_FORK): a container never inherits the slice. Older kernels ignore the
+ * slice. Returns 0, or -1 with errno set (EPERM: leaving SCHED_IDLE beyond RLIMIT_NICE
+ * without CAP_SYS_NICE). */
 #ifndef BERTH_SHORT_SLICE_H
 #define BERTH_SHORT_SLICE_H
 

@@ -10,7 +10,8 @@
 
 namespace berth::cpp {
 
-// Whether the kernel took the request (also on kernels that ignore the slice).
+// Whether the kernel took the request. Kernels before 6.12 take it and ignore the slice;
+// one refuses it under a seccomp filter, or when leaving SCHED_IDLE is not allowed.
 inline bool requestShortSlice() {
   return berth_request_short_slice() == 0;
 }
