@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd_passing.h"
 #include "supervisor.h"
 
 enum { REQUEST_FDS = 4, MAX_REQUEST = 8192, SPARE_AFTER_MS = 5 };
@@ -84,39 +85,10 @@ struct request {
 
 /* Receives a request on `socket`. Returns its size, 0 at end of file, -1 on an error. */
 static ssize_t receive(int socket, struct request* r) {
-  struct iovec iov = {r->data, sizeof(r->data) - 1};
-  union {
-    char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buffer;
-  msg.msg_controllen = sizeof(control.buffer);
-  ssize_t n;
-  do {
-    n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = receive_with_fds(socket, r->data, sizeof(r->data) - 1, r->fds, REQUEST_FDS,
+                                     &r->count, &r->truncated, 0);
   r->size = n;
-  r->count = 0;
-  if (n <= 0) return n;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const int in = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-    for (int i = 0; i < in; ++i) {
-      int fd;
-      memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      if (r->count < REQUEST_FDS) {
-        r->fds[r->count++] = fd;
-      } else {
-        close(fd);
-      }
-    }
-  }
-  r->data[n] = '\0';
-  r->truncated = (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+  if (n > 0) r->data[n] = '\0';
   return n;
 }
 
@@ -180,36 +152,6 @@ static pid_t fork_spare(char** argv, int* link, int* pidfd) {
   }
   *link = pair[0];
   return child;
-}
-
-/* Sends `size` bytes with `count` descriptors (SCM_RIGHTS; none when 0) on `socket`.
- * Returns what sendmsg() does, retried on EINTR. */
-static ssize_t send_with_fds(int socket, const void* data, size_t size, const int* fds, int count,
-                             int flags) {
-  struct iovec iov = {(void*)data, size};
-  union {
-    char buffer[CMSG_SPACE(REQUEST_FDS * sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (count > 0) {
-    msg.msg_control = control.buffer;
-    msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
-    struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
-    memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
-  }
-  ssize_t sent;
-  do {
-    sent = sendmsg(socket, &msg, flags | MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return sent;
 }
 
 /* Returns whether the message went. */

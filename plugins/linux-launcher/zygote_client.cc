@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "fd_passing.h"
 #include "supervisor.h"
 
 extern char** environ;  // NOLINT: POSIX global
@@ -29,66 +30,10 @@ std::string requestMessage(const std::string& dir, const std::string& cgroup) {
   return message;
 }
 
-// Sends `size` bytes with `count` descriptors (none when 0). Returns what sendmsg() does.
-ssize_t sendWithFds(int socket, const void* data, size_t size, const int* fds, int count,
-                    int flags) {
-  union {
-    char buffer[CMSG_SPACE(4 * sizeof(int))];
-    struct cmsghdr align;
-  } control{};
-  iovec iov{const_cast<void*>(data), size};
-  msghdr message{};
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  if (count > 0) {
-    message.msg_control = control.buffer;
-    message.msg_controllen = CMSG_SPACE(count * sizeof(int));
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
-  }
-  ssize_t sent;
-  do {
-    sent = ::sendmsg(socket, &message, flags | MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
-  return sent;
-}
-
 // Receives one zygote_message and up to two descriptors (*count of them; more are closed).
 // Returns what recvmsg() does.
 ssize_t receiveMessage(int socket, int flags, zygote_message* message, int fds[2], int* count) {
-  union {
-    char buffer[CMSG_SPACE(2 * sizeof(int))];
-    struct cmsghdr align;
-  } control{};
-  iovec iov{message, sizeof(*message)};
-  msghdr received{};
-  received.msg_iov = &iov;
-  received.msg_iovlen = 1;
-  received.msg_control = control.buffer;
-  received.msg_controllen = sizeof(control.buffer);
-  ssize_t n;
-  do {
-    n = ::recvmsg(socket, &received, flags | MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  *count = 0;
-  if (n <= 0) return n;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&received); c != nullptr; c = CMSG_NXTHDR(&received, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const size_t in = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < in; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      if (*count < 2) {
-        fds[(*count)++] = fd;
-      } else {
-        ::close(fd);
-      }
-    }
-  }
-  return n;
+  return receive_with_fds(socket, message, sizeof(*message), fds, 2, count, nullptr, flags);
 }
 
 void closeAll(const int* fds, int count) {
@@ -209,7 +154,7 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
   }
   const std::string message = requestMessage(dir, cgroup);
   const ssize_t sent =
-      sendWithFds(spare.link, message.data(), message.size(), fds, 4, MSG_DONTWAIT);
+      send_with_fds(spare.link, message.data(), message.size(), fds, 4, MSG_DONTWAIT);
   ::close(spare.link);
   if (sent != static_cast<ssize_t>(message.size())) {
     if (spare.pidfd >= 0) ::close(spare.pidfd);
@@ -221,8 +166,8 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
 void ZygoteClient::replenish() {
   std::lock_guard lock(mutex_);
   if (!taken_ || socket_ < 0) return;
-  if (sendWithFds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
-                  MSG_DONTWAIT) >= 0) {
+  if (send_with_fds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
+                    MSG_DONTWAIT) >= 0) {
     taken_ = false;
   } else if (errno != EAGAIN) {
     // The zygote is gone (killed, or out of memory): a new one, which offers a spare of its
@@ -266,7 +211,7 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::fork(const std::string& di
 ZygoteClient::Exchange ZygoteClient::exchange(const std::string& message, const int fds[4],
                                               Supervisor* supervisor, std::string* error) {
   // EPIPE: gone; EAGAIN: wedged for kTimeout.
-  if (sendWithFds(socket_, message.data(), message.size(), fds, 4, 0) < 0) {
+  if (send_with_fds(socket_, message.data(), message.size(), fds, 4, 0) < 0) {
     return Exchange::kNotSent;
   }
   for (;;) {
