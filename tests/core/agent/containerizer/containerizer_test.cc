@@ -89,6 +89,23 @@ class ContainerizerTest : public ::testing::Test {
     return await(done.get_future());
   }
 
+  // Writes `state` to the journal, as an agent that stopped would have left it.
+  void checkpointed(const ContainerState& state) {
+    Journal journal(dir_.file("work/meta/containers.journal"));
+    ASSERT_TRUE(journal.open());
+    ASSERT_TRUE(journal.put(state.config().container_id(), state.SerializeAsString()));
+  }
+
+  // The record of container `id` whose first process (pid 40000) ended with `wait_status`.
+  static ContainerState ended(const std::string& id, int wait_status) {
+    ContainerState state;
+    *state.mutable_config() = config(id);
+    state.set_pid(40000);
+    state.set_terminated(true);
+    state.set_wait_status(wait_status);
+    return state;
+  }
+
   // How many operations of `hook` the fake launcher has completed.
   int launcherCalls(const std::string& hook) {
     const std::string metrics = plugins_.host->metrics().prometheus();
@@ -364,17 +381,9 @@ TEST_F(ContainerizerTest, RecoveryRestoresRunningAndEndedContainersAndSkipsTornO
 // An agent that stopped after recording a container's end but before the isolators had
 // cleaned up has them clean up at recovery, once.
 TEST_F(ContainerizerTest, CleanupInterruptedByARestartRunsAtRecovery) {
-  {
-    Journal journal(dir_.file("work/meta/containers.journal"));
-    ASSERT_TRUE(journal.open());
-    ContainerState state;
-    *state.mutable_config() = config("ended");
-    state.set_pid(40000);
-    state.set_terminated(true);
-    state.set_wait_status(7 << 8);
-    state.set_message("why it ended");
-    ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
-  }
+  ContainerState state = ended("ended", 7 << 8);
+  state.set_message("why it ended");
+  ASSERT_NO_FATAL_FAILURE(checkpointed(state));
   start();
   auto termination = wait("ended");
   ASSERT_TRUE(termination && termination->wait_status);
@@ -396,13 +405,9 @@ TEST_F(ContainerizerTest, CleanupInterruptedByARestartRunsAtRecovery) {
 // it started) is destroyed at recovery: by the launcher first, which may hold a process or
 // a cgroup of it, then by the isolators.
 TEST_F(ContainerizerTest, AContainerCheckpointedBeforeItsProcessIsDestroyedAtRecovery) {
-  {
-    Journal journal(dir_.file("work/meta/containers.journal"));
-    ASSERT_TRUE(journal.open());
-    ContainerState state;
-    *state.mutable_config() = config("starting");
-    ASSERT_TRUE(journal.put("starting", state.SerializeAsString()));
-  }
+  ContainerState state;
+  *state.mutable_config() = config("starting");
+  ASSERT_NO_FATAL_FAILURE(checkpointed(state));
   start();
   auto termination = wait("starting");
   ASSERT_TRUE(termination);
@@ -420,17 +425,9 @@ TEST_F(ContainerizerTest, AContainerCheckpointedBeforeItsProcessIsDestroyedAtRec
 // finds it among the launcher's orphans at recovery, and has the launcher forget it then,
 // as one of the container's launcher calls, which REMOVE waits for.
 TEST_F(ContainerizerTest, AnEndedContainerTheLauncherStillKnowsIsForgottenAtRecovery) {
-  {
-    Journal journal(dir_.file("work/meta/containers.journal"));
-    ASSERT_TRUE(journal.open());
-    ContainerState state;
-    *state.mutable_config() = config("ended");
-    state.set_pid(40000);
-    state.set_terminated(true);
-    state.set_cleaned_up(true);
-    state.set_wait_status(0);
-    ASSERT_TRUE(journal.put("ended", state.SerializeAsString()));
-  }
+  ContainerState state = ended("ended", 0);
+  state.set_cleaned_up(true);
+  ASSERT_NO_FATAL_FAILURE(checkpointed(state));
   start({{"orphans", "ended,stray"}, {"destroy_ms", "300"}});
   const auto destroys = [this] { return launcherCalls("destroy"); };
   ASSERT_TRUE(remove("ended"));
