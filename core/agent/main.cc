@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   // (docs/benchmarks.md).
   options.on_io_thread_start = [] { berth::cpp::requestShortSlice(); };
   berth::net::HttpServer server(options, *tls);
+  // The plugin thread is the I/O thread: plugins wait for their descriptors in its loop.
+  plugins->host->setEventLoop(&server.executor());
   std::unique_ptr<berth::agent::Containerizer> containerizer;
   if (plugins->launcher != nullptr) {
     // On the server's I/O thread: an API call and the container work it starts need no hop.

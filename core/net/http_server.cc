@@ -31,6 +31,7 @@
 #include <utility>  // Boost 1.74 Asio misses this include under GCC 12 in C++20 mode.
 #include <vector>
 
+#include "core/net/strand_loop.h"
 #include "core/net/tls_context_impl.h"
 
 namespace berth::net {
@@ -239,15 +240,7 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
 
   // HttpServer::executor(): a strand, so that its tasks run one at a time whatever the
   // number of I/O threads.
-  class Tasks final : public Executor {
-   public:
-    explicit Tasks(asio::io_context& io) : strand_(asio::make_strand(io)) {}
-    void post(std::function<void()> task) override { asio::post(strand_, std::move(task)); }
-
-   private:
-    asio::strand<asio::io_context::executor_type> strand_;
-  };
-  Tasks tasks{io};
+  StrandLoop tasks{io};
 };
 
 template <class Stream>
@@ -759,7 +752,7 @@ Status HttpServer::start() {
   return okStatus();
 }
 
-Executor& HttpServer::executor() {
+EventLoop& HttpServer::executor() {
   return core_->tasks;
 }
 
@@ -792,8 +785,10 @@ void HttpServer::stop() {
   for (auto& connection : core.liveConnections())
     connection->forceClose();
 
-  // With the acceptor and every socket closed, run() returns once the last completion
-  // handler has run, which also releases every session those handlers held.
+  // With the acceptor and every socket closed and no descriptor watched, run() returns
+  // once the last completion handler has run, which also releases every session those
+  // handlers held.
+  core.tasks.close();
   core.work.reset();
   for (auto& thread : core.threads)
     thread.join();

@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "core/common/executor.h"
+#include "core/common/event_loop.h"
 #include "core/common/result.h"
 #include "core/net/http_message.h"
 
@@ -127,7 +127,8 @@ class HttpServer {
   // Runs tasks on the I/O threads, one at a time and in order (not in order with the
   // handlers, unless options.threads is 1), from start() until stop(); tasks posted before
   // start() wait for it. Lives as long as this server.
-  Executor& executor();
+  // Descriptors can be watched in it (EventLoop), by tasks it runs.
+  EventLoop& executor();
 
  private:
   std::shared_ptr<detail::ServerCore> core_;

@@ -107,6 +107,44 @@ int64_t hostDeadlineNs(const berth_host* host, berth_op* op) {
   return context(host).host->tracker().deadlineNs(opId(op));
 }
 
+berth_status hostWatchFd(const berth_host* host, int32_t fd, berth_fd_events events,
+                         berth_fd_ready_fn ready, void* context_arg) {
+  auto& ctx = context(host);
+  EventLoop* loop = ctx.host->eventLoop();
+  if (loop == nullptr) return BERTH_ERROR_UNAVAILABLE;
+  if (!loop->inLoop()) {
+    LOG(ERROR) << "[" << ctx.name << "] watch_fd() called off the plugin thread; refused";
+    return BERTH_ERROR_INTERNAL;
+  }
+  if (fd < 0 || ready == nullptr || (events & (BERTH_FD_READABLE | BERTH_FD_WRITABLE)) == 0 ||
+      ctx.watched.count(fd) != 0) {
+    return BERTH_ERROR_INVALID_ARGUMENT;
+  }
+  uint32_t wanted = 0;
+  if ((events & BERTH_FD_READABLE) != 0) wanted |= EventLoop::kReadable;
+  if ((events & BERTH_FD_WRITABLE) != 0) wanted |= EventLoop::kWritable;
+  const Status watched = loop->watch(fd, wanted, [ready, context_arg, fd](uint32_t ready_for) {
+    berth_fd_events bits = 0;
+    if ((ready_for & EventLoop::kReadable) != 0) bits |= BERTH_FD_READABLE;
+    if ((ready_for & EventLoop::kWritable) != 0) bits |= BERTH_FD_WRITABLE;
+    ready(context_arg, fd, bits);
+  });
+  if (!watched) {
+    VLOG(1) << "[" << ctx.name << "] " << watched.error().message();
+    return watched.error().code() == ErrorCode::kAlreadyExists ? BERTH_ERROR_INVALID_ARGUMENT
+                                                               : BERTH_ERROR_UNAVAILABLE;
+  }
+  ctx.watched.insert(fd);
+  return BERTH_OK;
+}
+
+void hostUnwatchFd(const berth_host* host, int32_t fd) {
+  auto& ctx = context(host);
+  EventLoop* loop = ctx.host->eventLoop();
+  if (loop == nullptr || ctx.watched.erase(fd) == 0) return;
+  loop->unwatch(fd);
+}
+
 }  // namespace
 
 PluginHost::PluginHost(TimeoutPolicy timeouts)
@@ -114,7 +152,15 @@ PluginHost::PluginHost(TimeoutPolicy timeouts)
 
 PluginHost::~PluginHost() {
   for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
-    (*it)->plugin_->destroy((*it)->plugin_);
+    PluginInstance& instance = **it;
+    instance.plugin_->destroy(instance.plugin_);
+    // Against the contract, but the loop must not go on watching a descriptor whose
+    // number the process may reuse.
+    for (int fd : instance.context_.watched) {
+      LOG(ERROR) << "[" << instance.name() << "] destroyed with descriptor " << fd
+                 << " still watched; the watch ends now";
+      if (loop_ != nullptr) loop_->unwatch(fd);
+    }
   }
   instances_.clear();
 }
@@ -210,6 +256,8 @@ void PluginHost::fillHostTable(PluginInstance& instance, uint32_t minor) {
   table.complete = &hostComplete;
   table.is_cancelled = &hostIsCancelled;
   table.deadline_ns = &hostDeadlineNs;
+  table.watch_fd = &hostWatchFd;
+  table.unwatch_fd = &hostUnwatchFd;
 }
 
 Result<PluginInstance*> PluginHost::instantiate(const std::string& name, PluginConfig config,

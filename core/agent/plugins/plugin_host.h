@@ -4,13 +4,15 @@
 //
 // Threading: instantiate() and call() must be used from one thread, the agent's plugin
 // thread; that is how the ABI's [main-thread] promise (one hook at a time per instance)
-// is kept. Completions arrive on any thread.
+// is kept. Completions arrive on any thread. With an event loop (setEventLoop()), the
+// plugin thread is that loop's, and plugins may watch descriptors in it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,7 @@
 #include "core/agent/plugins/plugin_library.h"
 #include "core/agent/plugins/plugin_metrics.h"
 #include "core/agent/plugins/plugin_settings.h"
+#include "core/common/event_loop.h"
 #include "core/common/result.h"
 
 namespace berth::agent {
@@ -47,6 +50,7 @@ class PluginInstance {
     PluginConfig config;
     bool creating = false;
     std::string error;
+    std::set<int> watched;  // descriptors it watches (berth_host.watch_fd), in the loop
   };
 
  private:
@@ -65,7 +69,8 @@ using HookFn = void (*)(berth_plugin* self, berth_op* op, berth_bytes request);
 class PluginHost {
  public:
   explicit PluginHost(TimeoutPolicy timeouts);
-  // Destroys instances in reverse creation order, then lets the libraries deinit.
+  // Destroys instances in reverse creation order, then lets the libraries deinit. With an
+  // event loop, only once it has stopped.
   ~PluginHost();
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
@@ -105,6 +110,12 @@ class PluginHost {
   void call(PluginInstance& instance, const char* hook, HookFn fn, const std::string& container_id,
             const std::string& request, bool deadline, OperationTracker::Completion done);
 
+  // The loop the plugin thread runs, which berth_host.watch_fd watches descriptors in;
+  // without one (the default), watch_fd fails with BERTH_ERROR_UNAVAILABLE. Set it before
+  // the first call(); it must outlive this host's last hook.
+  void setEventLoop(EventLoop* loop) { loop_ = loop; }
+  EventLoop* eventLoop() const { return loop_; }
+
   const std::vector<std::unique_ptr<PluginInstance>>& instances() const { return instances_; }
   OperationTracker& tracker() { return tracker_; }
   PluginMetrics& metrics() { return metrics_; }
@@ -113,6 +124,7 @@ class PluginHost {
   void fillHostTable(PluginInstance& instance, uint32_t minor);
 
   TimeoutPolicy timeouts_;
+  EventLoop* loop_ = nullptr;
   PluginMetrics metrics_;
   OperationTracker tracker_;
   std::map<std::string, std::unique_ptr<PluginLibrary>> libraries_;  // by plugin name

@@ -6,7 +6,9 @@
  * calling a member added after SDK 1.0, check that
  *   offsetof(berth_host, member) + sizeof(host->member) <= host->struct_size
  * and that the member is not NULL (BERTH_HOST_HAS() does both). Members of SDK 1.0 are
- * always present. */
+ * always present.
+ *
+ * Minor history of this table: 1.3 added watch_fd and unwatch_fd. */
 #ifndef BERTH_HOST_H
 #define BERTH_HOST_H
 
@@ -32,6 +34,19 @@ enum {
 };
 
 typedef struct berth_host berth_host;
+
+/* What a watched descriptor is ready for (watch_fd), as bits. A descriptor at end of file,
+ * hung up or in error counts as readable, as poll(2) reports it: the read says which. */
+typedef uint32_t berth_fd_events;
+enum {
+  BERTH_FD_READABLE = 1u << 0,
+  BERTH_FD_WRITABLE = 1u << 1,
+  BERTH_FD_EVENTS_FORCE_32BIT = 0x7fffffff
+};
+
+/* A plugin's callback for a watched descriptor (watch_fd): `fd` is ready for `events` (a
+ * subset of those watched). `context` is the one given to watch_fd. */
+typedef void (*berth_fd_ready_fn)(void* context, int32_t fd, berth_fd_events events);
 
 struct berth_host {
   /* sizeof(berth_host) as the host was built; see above. */
@@ -89,6 +104,30 @@ struct berth_host {
   /* [thread-safe] The deadline of `op` in nanoseconds of CLOCK_MONOTONIC, or 0 when the
    * operation has none. */
   int64_t (*deadline_ns)(const berth_host* host, berth_op* op);
+
+  /* --- Descriptors (SDK 1.3; check with BERTH_HOST_HAS) ------------------------------ */
+
+  /* [plugin-thread] Watches `fd` in the host's event loop, so that a plugin can wait for a
+   * pipe or socket without a thread of its own: `ready(context, fd, events)` runs on the
+   * plugin thread, never during another call into the instance, each time `fd` is ready
+   * for one of `events` (BERTH_FD_* bits), level-triggered as poll(2): a callback that
+   * leaves data unread is called again. `ready` may complete operations and call
+   * watch_fd and unwatch_fd, for this descriptor or others; it must not block.
+   * `fd` stays the plugin's: it keeps it open while watched and closes it only after
+   * unwatch_fd (the event loop would otherwise watch whatever reuses the number). Every
+   * watch must be stopped before destroy() returns.
+   * Returns BERTH_OK; BERTH_ERROR_INVALID_ARGUMENT for a negative fd, one already watched
+   * by this instance, no events, or a NULL `ready`; BERTH_ERROR_INTERNAL when called off
+   * the plugin thread (logged); BERTH_ERROR_UNAVAILABLE when the event loop cannot watch
+   * it (a regular file, out of memory). Then nothing is watched and the plugin waits
+   * another way. */
+  berth_status (*watch_fd)(const berth_host* host, int32_t fd, berth_fd_events events,
+                           berth_fd_ready_fn ready, void* context);
+
+  /* [plugin-thread] Stops watching `fd`: no call of its `ready` starts after this returns
+   * (one running is the caller itself, when called from inside it). Unknown descriptors
+   * are ignored. Also allowed from destroy(). */
+  void (*unwatch_fd)(const berth_host* host, int32_t fd);
 };
 
 /* Whether `host` provides `member` (a member added after SDK 1.0). */

@@ -9,6 +9,8 @@
  *   [thread-safe]   May be called from any thread, concurrently. Host services tagged so
  *                   may be called from inside a hook, from a completion, or from threads
  *                   the plugin starts.
+ *   [plugin-thread] A host service called only on the host's plugin thread: inside a hook,
+ *                   or inside a callback the host runs there (berth_host.watch_fd).
  *   [create-only]   Only during berth_plugin_entry.create() of this instance, on the
  *                   calling thread.
  *   [once]          Called at most once per loaded library (entry init/deinit). */

@@ -17,11 +17,13 @@
  *   1.0  the first release
  *   1.1  berth_plugin_descriptor.flags: plugins declare the agent flags they read
  *   1.2  BERTH_ISOLATOR_NO_HOLD, and LaunchRequest.hold: first processes exec without
- *        waiting for isolators that only learn their pid */
+ *        waiting for isolators that only learn their pid
+ *   1.3  berth_host.watch_fd and unwatch_fd: a plugin waits for its descriptors in the
+ *        host's event loop instead of on threads of its own */
 #ifndef BERTH_VERSION_H
 #define BERTH_VERSION_H
 
 #define BERTH_ABI_MAJOR 1
-#define BERTH_ABI_MINOR 2
+#define BERTH_ABI_MINOR 3
 
 #endif /* BERTH_VERSION_H */

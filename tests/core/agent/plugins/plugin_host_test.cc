@@ -12,6 +12,7 @@
 
 #include "berth/v1/isolator.pb.h"
 #include "core/agent/http/debug_endpoints.h"
+#include "core/net/io_thread.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::agent {
@@ -179,6 +180,48 @@ TEST_F(PluginHostTest, SecondCompletionIsDropped) {
   EXPECT_EQ(outcome.status, BERTH_OK) << "the first completion counts";
   // The host keeps serving the same plugin.
   EXPECT_EQ(prepareNow(*twice, "c-8").status, BERTH_OK);
+}
+
+// berth_host.watch_fd: the probe writes to a pipe, watches it and completes from the
+// callback, which runs on the plugin thread, the event loop's.
+TEST_F(PluginHostTest, AWatchedDescriptorCallsBackInTheEventLoop) {
+  net::IoThread loop;
+  host_->setEventLoop(&loop);
+  PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
+  ASSERT_NE(probe, nullptr);
+  auto promise = std::make_shared<std::promise<OperationOutcome>>();
+  loop.post([&, promise] {
+    host_->call(*probe, "prepare", probe->isolator()->prepare, "c1", prepareRequest("c1"), true,
+                [promise](OperationOutcome outcome) { promise->set_value(std::move(outcome)); });
+  });
+  auto future = promise->get_future();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  const OperationOutcome outcome = future.get();
+  EXPECT_EQ(outcome.status, BERTH_OK) << outcome.message;
+  berth::v1::PrepareResult result;
+  ASSERT_TRUE(result.ParseFromString(outcome.payload));
+  EXPECT_EQ(result.checkpoint(), "c1");
+  loop.stop();
+  host_.reset();
+}
+
+TEST_F(PluginHostTest, WatchingWithoutAnEventLoopIsUnavailable) {
+  PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
+  ASSERT_NE(probe, nullptr);
+  const OperationOutcome outcome = prepareNow(*probe, "c1");
+  EXPECT_EQ(outcome.status, BERTH_ERROR_UNAVAILABLE);
+  EXPECT_EQ(outcome.message, "watch_fd refused the pipe");
+}
+
+TEST_F(PluginHostTest, WatchingOffThePluginThreadIsRefused) {
+  net::IoThread loop;
+  host_->setEventLoop(&loop);
+  PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
+  ASSERT_NE(probe, nullptr);
+  const OperationOutcome outcome = prepareNow(*probe, "c1");  // from this thread
+  EXPECT_EQ(outcome.status, BERTH_ERROR_INTERNAL);
+  loop.stop();
+  host_.reset();
 }
 
 TEST_F(PluginHostTest, MissingHookCompletesAtOnce) {
