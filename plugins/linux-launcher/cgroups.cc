@@ -106,12 +106,16 @@ void Cgroups::signalAll(const std::string& id, int signal) const {
   if (freeze) writeFile(path(id) + "/freezer.state", "THAWED", &ignored);
 }
 
+bool Cgroups::releaseIfEmpty(const std::string& id) const {
+  // The kernel refuses (EBUSY) to remove a cgroup that still holds a process.
+  return !base_.empty() && (::rmdir(path(id).c_str()) == 0 || errno == ENOENT);
+}
+
 std::string Cgroups::destroy(const std::string& id, int signal,
                              std::chrono::nanoseconds grace) const {
   if (base_.empty()) return error_;
-  // The usual case, after the first process's exit: an empty cgroup, or none. The kernel
-  // refuses (EBUSY) to remove one that still holds a process.
-  if (::rmdir(path(id).c_str()) == 0 || errno == ENOENT) return "";
+  // The usual case, after the first process's exit: an empty cgroup, or none.
+  if (releaseIfEmpty(id)) return "";
   std::string error = terminate(
       id, signal, grace, [&] { return pids(id).empty(); },
       [&](int signo) { signalAll(id, signo); });

@@ -36,6 +36,7 @@ class Cgroups : public ProcessTracker {
   // The ids of every container cgroup present.
   std::vector<std::string> containers() const override;
   // As ProcessTracker, then removes the cgroup.
+  bool releaseIfEmpty(const std::string& container_id) const override;
   std::string destroy(const std::string& container_id, int signal,
                       std::chrono::nanoseconds grace) const override;
 

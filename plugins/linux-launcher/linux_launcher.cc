@@ -182,6 +182,8 @@ LinuxLauncher::LinuxLauncher(const berth_host* host, LauncherConfig config,
 
 LinuxLauncher::~LinuxLauncher() {
   stopping_ = true;
+  // The watches first (their descriptors are closed below), then the workers.
+  reader_.stop();
   workers_.stop();
   for (auto& [id, c] : containers_) {
     if (c.status_fd >= 0) ::close(c.status_fd);
@@ -354,7 +356,10 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
   }
   // The rest waits for other processes, so it runs on a worker: the hooks are called from
-  // the agent's main thread, which serves its API too. The worker is woken before the
+  // the agent's main thread, which serves its API too. Not in that thread's event loop
+  // (PipeReader), as wait() does: the supervisor's "ready" would wake it on the way to the
+  // exec, once more than the worker's hand-back does, and the launch measured 1 to 2%
+  // slower (docs/benchmarks.md). The worker is woken before the
   // request goes to a supervisor, so that it runs on another CPU than the one the spare is
   // woken on (this thread's, as often as not) and this thread has nothing left to do once
   // the spare has the request: the spare then has that CPU at once.
@@ -394,7 +399,8 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     if (!line.starts_with("ready ")) {
       ::close(status_fd);
       ::close(start_fd);
-      awaitExit(supervisor, supervisor_fd, exit_fd);
+      ::close(exit_fd);
+      awaitGone(supervisor, supervisor_fd);
       forget();
       const std::string why =
           line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
@@ -405,7 +411,8 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
       ::kill(pid, SIGKILL);
       ::close(status_fd);
       ::close(start_fd);
-      awaitExit(supervisor, supervisor_fd, exit_fd);
+      ::close(exit_fd);
+      awaitGone(supervisor, supervisor_fd);
       forget();
       return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
     }
@@ -473,19 +480,26 @@ void LinuxLauncher::start(Operation op, berth_bytes request) {
   const char go = 1;
   const bool released = ::write(container.start_fd, &go, 1) == 1;
   ::close(container.start_fd);
-  spawn([op, id, container, released] {
-    // The status pipe closes at exec (close-on-exec), or carries the reason it failed.
-    std::string pending = container.status_read;
-    const std::string line = readLine(container.status_fd, &pending);
-    ::close(container.status_fd);
-    // A process that failed before the barrier (so the release found no reader) said why.
-    if (line.starts_with("error ")) {
-      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + line.substr(6));
-    }
-    if (!released)
-      return op.fail(BERTH_ERROR_UNAVAILABLE, "the first process of '" + id + "' is gone");
-    op.succeed();
-  });
+  // The status pipe ends at the exec (close-on-exec), or carries the reason it failed.
+  const int fd = container.status_fd;
+  reader_.read(
+      fd, container.status_read, true,
+      [](const std::string& text) { return text.find('\n') != std::string::npos; },
+      [op, id, fd, released](std::string text, PipeReader::End end) mutable {
+        ::close(fd);
+        if (end == PipeReader::End::kStopped) {
+          return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
+        }
+        const std::string line = text.substr(0, text.find('\n'));
+        // A process that failed before the barrier (so the release found no reader) said why.
+        if (line.starts_with("error ")) {
+          return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "start of '" + id + "': " + line.substr(6));
+        }
+        if (!released) {
+          return op.fail(BERTH_ERROR_UNAVAILABLE, "the first process of '" + id + "' is gone");
+        }
+        op.succeed();
+      });
 }
 
 void LinuxLauncher::wait(Operation op, berth_bytes request) {
@@ -506,73 +520,83 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     exit_fd = std::exchange(it->second.exit_fd, -1);
   }
   const std::string termination = containerDir(id) + "/termination";
-  spawn([this, op, id, supervisor, pidfd, exit_fd, termination] {
-    std::string text;
-    // Without an exit pipe (recovered), a recorded status means the supervisor is done:
-    // its pid, checkpointed, may name another process by now.
-    if (exit_fd < 0) text = readFile(termination);
+  if (exit_fd >= 0) {
+    // The exit pipe carries the exit status as soon as the supervisor has it, before it
+    // records it in the termination file and before its own teardown, in one piece; it
+    // ends without one if the supervisor dies first.
+    reader_.read(
+        exit_fd, "", true, [](const std::string& text) { return text.ends_with('\n'); },
+        [this, op, id, pidfd, exit_fd, termination](std::string text, PipeReader::End end) mutable {
+          ::close(exit_fd);
+          if (pidfd >= 0) ::close(pidfd);
+          if (end == PipeReader::End::kStopped) {
+            return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
+          }
+          if (!text.ends_with('\n')) text = readFile(termination);
+          finishWait(op, id, std::move(text), true);
+        });
+    return;
+  }
+  // Recovered: its supervisor is not this launcher's child, and no pipe leads to it.
+  spawn([this, op, id, supervisor, pidfd, termination]() mutable {
+    // A recorded status means the supervisor is done: its pid, checkpointed, may name
+    // another process by now.
+    std::string text = readFile(termination);
     if (!text.empty()) {
       if (pidfd >= 0) ::close(pidfd);
-    } else if (!awaitExit(supervisor, pidfd, exit_fd, &text)) {
+    } else if (!awaitGone(supervisor, pidfd)) {
       return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
-    }
-    if (text.empty()) text = readFile(termination);
-    // The container ends with its first process (as in Mesos): what it left behind goes
-    // now, so that the wait completes with every process gone, as launcher.h promises, and
-    // the agent cleans up without another round trip. The runtime directory stays until
-    // destroy(): the tracker may keep its record there (sessions.h).
-    const std::string left = tracker_->destroy(id, SIGKILL, std::chrono::nanoseconds(0));
-    {
-      std::lock_guard lock(mutex_);
-      if (auto it = containers_.find(id); it != containers_.end()) {
-        // Still held when the supervisor died before the container started.
-        if (it->second.start_fd >= 0) ::close(it->second.start_fd);
-        if (it->second.status_fd >= 0) ::close(it->second.status_fd);
-        if (it->second.pidfd >= 0) ::close(it->second.pidfd);
-        if (it->second.exit_fd >= 0) ::close(it->second.exit_fd);
-        containers_.erase(it);
-      }
-    }
-    Berth__V1__Termination result = BERTH__V1__TERMINATION__INIT;
-    std::string message;
-    if (text.empty()) {
-      message = "the supervisor of '" + id + "' died without recording an exit status";
     } else {
-      result.has_wait_status = 1;
-      result.wait_status = std::atoi(text.c_str());
+      text = readFile(termination);
     }
-    if (!left.empty()) {
-      message += (message.empty() ? "" : "; ") + std::string("processes the first one left ") +
-                 "behind may still run: " + left;
-    }
-    if (!message.empty()) result.message = message.data();
-    op.succeed(berth::cpp::encode(&result.base));
+    finishWait(op, id, std::move(text), false);
   });
 }
 
-bool LinuxLauncher::awaitExit(pid_t supervisor, int pidfd, int exit_fd, std::string* status) {
-  // The exit pipe carries the exit status as soon as the supervisor has it, before it
-  // records it in the termination file and before its own teardown, and ends if it dies;
-  // without one (after an agent restart) the pidfd says when the process is gone.
-  if (exit_fd >= 0) {
-    std::string carried;
-    while (!stopping()) {
-      pollfd p{exit_fd, POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) continue;
-      char buffer[32];
-      const ssize_t n = ::read(exit_fd, buffer, sizeof(buffer));
-      if (n <= 0) break;
-      carried.append(buffer, static_cast<size_t>(n));
-      // Whole (the line is written in one piece): no need to wait for the close that
-      // follows the termination file.
-      if (carried.ends_with('\n')) break;
+void LinuxLauncher::finishWait(Operation op, const std::string& id, std::string text,
+                               bool plugin_thread) {
+  // The container ends with its first process (as in Mesos): what it left behind goes now,
+  // so that the wait completes with every process gone, as launcher.h promises, and the
+  // agent cleans up without another round trip. Usually nothing is left, and that takes no
+  // waiting; otherwise a worker waits for the processes to die. The runtime directory stays
+  // until destroy(): the tracker may keep its record there (sessions.h).
+  std::string left;
+  if (!plugin_thread || !tracker_->releaseIfEmpty(id)) {
+    if (plugin_thread) {
+      return spawn([this, op, id, text = std::move(text)]() mutable {
+        finishWait(op, id, std::move(text), false);
+      });
     }
-    // A supervisor killed before it wrote the line said nothing.
-    if (status != nullptr && carried.ends_with('\n')) *status = carried;
-    ::close(exit_fd);
-    if (pidfd >= 0) ::close(pidfd);
-    return !stopping();
+    left = tracker_->destroy(id, SIGKILL, std::chrono::nanoseconds(0));
   }
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = containers_.find(id); it != containers_.end()) {
+      // Still held when the supervisor died before the container started.
+      if (it->second.start_fd >= 0) ::close(it->second.start_fd);
+      if (it->second.status_fd >= 0) ::close(it->second.status_fd);
+      if (it->second.pidfd >= 0) ::close(it->second.pidfd);
+      if (it->second.exit_fd >= 0) ::close(it->second.exit_fd);
+      containers_.erase(it);
+    }
+  }
+  Berth__V1__Termination result = BERTH__V1__TERMINATION__INIT;
+  std::string message;
+  if (text.empty()) {
+    message = "the supervisor of '" + id + "' died without recording an exit status";
+  } else {
+    result.has_wait_status = 1;
+    result.wait_status = std::atoi(text.c_str());
+  }
+  if (!left.empty()) {
+    message += (message.empty() ? "" : "; ") + std::string("processes the first one left ") +
+               "behind may still run: " + left;
+  }
+  if (!message.empty()) result.message = message.data();
+  op.succeed(berth::cpp::encode(&result.base));
+}
+
+bool LinuxLauncher::awaitGone(pid_t supervisor, int pidfd) {
   // A pidfd tells when the supervisor is gone, whether or not it is our child (it is the
   // zygote's, and nobody's after an agent restart). The one the zygote handed over was
   // taken at fork, so it cannot name a later process that reuses the pid; one opened here

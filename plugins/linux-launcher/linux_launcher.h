@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "berth/cpp/plugin.h"
+#include "pipe_reader.h"
 #include "process_tracker.h"
 #include "worker_pool.h"
 #include "zygote_client.h"
@@ -73,11 +74,13 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   // Runs `work` on a worker thread of its own; long work polls stopping().
   void spawn(std::function<void()> work);
   bool stopping() const { return stopping_; }
-  // Blocks until `supervisor` has the exit status (a line on `exit_fd`, or its end) or is gone
-  // (through `pidfd`); closes both when >= 0. Sets *status to the status the exit pipe
-  // carried, if any ("" when the supervisor died first, or without an exit pipe: the
-  // termination file has it then). False when the plugin stops first.
-  bool awaitExit(pid_t supervisor, int pidfd, int exit_fd = -1, std::string* status = nullptr);
+  // Completes a wait with the exit status `text` (supervisor.h; "" when none was recorded),
+  // once every process of the container is gone.
+  void finishWait(berth::cpp::Operation op, const std::string& id, std::string text,
+                  bool plugin_thread);
+  // Blocks until `supervisor` is gone (through `pidfd`, closed here, when >= 0). False when
+  // the plugin stops first.
+  bool awaitGone(pid_t supervisor, int pidfd);
   std::string containerDir(const std::string& id) const { return runtime_dir_ + "/" + id; }
 
   const std::string runtime_dir_;
@@ -92,7 +95,8 @@ class LinuxLauncher : public berth::cpp::LauncherPlugin {
   // "" when the exec succeeded, else why it failed.
   std::map<std::string, std::string> exec_outcomes_;
   std::atomic<bool> stopping_{false};
-  WorkerPool workers_;  // last: stopped first, while everything its tasks use exists
+  WorkerPool workers_;  // stopped first, while everything its tasks use exists
+  PipeReader reader_{host(), workers_};
 };
 
 }  // namespace linux_launcher

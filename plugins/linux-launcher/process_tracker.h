@@ -27,6 +27,10 @@ class ProcessTracker {
   virtual std::vector<pid_t> pids(const std::string& container_id) const = 0;
   // The ids of every container tracked, including ones an earlier agent started.
   virtual std::vector<std::string> containers() const = 0;
+  // Stops tracking the container if that takes no waiting: when it has no process left,
+  // as usual once its first process has exited. False when it cannot tell so cheaply or
+  // processes remain: destroy() then. Cheap enough for the plugin thread.
+  virtual bool releaseIfEmpty(const std::string& container_id) const = 0;
   // Sends `signal` to every process; if some are left after `grace`, SIGKILLs until none
   // is; then stops tracking. Returns an error text or "".
   virtual std::string destroy(const std::string& container_id, int signal,

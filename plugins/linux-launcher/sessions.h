@@ -22,6 +22,7 @@ class Sessions : public ProcessTracker {
   std::string add(const std::string& container_id, pid_t pid) const override;
   std::vector<pid_t> pids(const std::string& container_id) const override;
   std::vector<std::string> containers() const override;
+  bool releaseIfEmpty(const std::string& container_id) const override;
   std::string destroy(const std::string& container_id, int signal,
                       std::chrono::nanoseconds grace) const override;
 

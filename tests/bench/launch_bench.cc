@@ -160,28 +160,51 @@ Agent* baselineAgent() {
   return &instance;
 }
 
-long rssKib(int pid) {
+// A number field of /proc/<pid>/status ("VmRSS:", "Threads:").
+long statusField(int pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
   }
   return 0;
 }
 
+// Context switches of every thread of `pid` so far: its wake-ups, near enough.
+long contextSwitches(int pid) {
+  long total = 0;
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      for (const std::string field : {"voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"}) {
+        if (line.rfind(field, 0) == 0) total += std::stol(line.substr(field.size()));
+      }
+    }
+  }
+  return total;
+}
+
 // The agent's resident memory when idle (with the linux launcher loaded), and what each
-// running container adds to it (100 sleeping containers).
+// running container adds to it (100 sleeping containers), and its threads and wake-ups per
+// second then (the containerizer waits for every container).
 void BM_AgentMemory(benchmark::State& state) {
   if (::geteuid() != 0) return state.SkipWithError("needs root");
   Agent& a = agent();
   if (!a.client) return state.SkipWithError("the agent did not start");
   constexpr int kContainers = 100;
   for (auto _ : state) {
-    const long idle = rssKib(a.process->pid());
+    const long idle = statusField(a.process->pid(), "VmRSS:");
+    const long idle_threads = statusField(a.process->pid(), "Threads:");
     for (int i = 0; i < kContainers; ++i) {
       a.call(R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"m)" +
              std::to_string(i) + R"("},"command":{"value":"sleep 1000"}}})");
     }
-    const long busy = rssKib(a.process->pid());
+    const long busy = statusField(a.process->pid(), "VmRSS:");
+    const long busy_threads = statusField(a.process->pid(), "Threads:");
+    const long switches = contextSwitches(a.process->pid());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const long switches_per_s = contextSwitches(a.process->pid()) - switches;
     for (int i = 0; i < kContainers; ++i) {
       const std::string id = R"({"container_id":{"value":"m)" + std::to_string(i) + R"("}})";
       a.call(R"({"type":"KILL_CONTAINER","kill_container":)" + id + "}");
@@ -190,6 +213,9 @@ void BM_AgentMemory(benchmark::State& state) {
     }
     state.counters["idle_rss_kib"] = static_cast<double>(idle);
     state.counters["kib_per_container"] = static_cast<double>(busy - idle) / kContainers;
+    state.counters["threads_idle"] = static_cast<double>(idle_threads);
+    state.counters["threads_100_running"] = static_cast<double>(busy_threads);
+    state.counters["wakeups_per_s_100_running"] = static_cast<double>(switches_per_s);
   }
 }
 BENCHMARK(BM_AgentMemory)->Iterations(1);

@@ -18,6 +18,7 @@
 #include "berth/short_slice.h"
 #include "berth/v1/launcher.pb.h"
 #include "core/agent/plugins/plugin_host.h"
+#include "core/net/io_thread.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::agent {
@@ -106,7 +107,10 @@ pid_t spareOnOffer(pid_t zygote_pid) {
   return -1;
 }
 
-class LinuxLauncherTest : public ::testing::Test {
+// Run twice: with an event loop for the plugin thread, as the agent has (the launcher then
+// waits for its pipes there, berth_host.watch_fd), and without one, as a host older than
+// SDK 1.3 (the launcher's workers wait).
+class LinuxLauncherTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces, mounts and cgroups";
@@ -116,7 +120,7 @@ class LinuxLauncherTest : public ::testing::Test {
   void TearDown() override {
     for (const std::string& id : launched_)
       destroy(id, SIGKILL, 0ms);
-    host_.reset();
+    dropHost();
     std::error_code ec;
     for (const std::string& root : cgroup_roots_)
       std::filesystem::remove(root + "/" + cgroupParent(), ec);
@@ -130,6 +134,10 @@ class LinuxLauncherTest : public ::testing::Test {
     cgroup_root_ = cgroup_root;
     cgroup_roots_.insert(cgroup_root);
     host_ = std::make_unique<PluginHost>(*TimeoutPolicy::parse(""));
+    if (GetParam()) {
+      loop_ = std::make_unique<net::IoThread>();
+      host_->setEventLoop(loop_.get());
+    }
     ASSERT_TRUE(host_->add(std::string(BERTH_PLUGINS_DIR) + "/berth-linux-launcher.so"));
     auto created = host_->instantiate("linux-launcher",
                                       {{"runtime_dir", dir_.file("runtime")},
@@ -140,11 +148,26 @@ class LinuxLauncherTest : public ::testing::Test {
     launcher_ = *created;
   }
 
+  // The plugin goes, as it does when the agent stops (or, to the containers, dies).
+  void dropHost() {
+    if (loop_) loop_->stop();
+    host_.reset();
+    loop_.reset();
+  }
+
+  // On the plugin thread: the loop's, if there is one.
   OperationOutcome call(const char* hook, HookFn fn, const std::string& id,
                         const google::protobuf::Message& request, bool deadline = true) {
     auto done = std::make_shared<std::promise<OperationOutcome>>();
-    host_->call(*launcher_, hook, fn, id, request.SerializeAsString(), deadline,
-                [done](OperationOutcome o) { done->set_value(std::move(o)); });
+    auto call = [this, done, hook, fn, id, request = request.SerializeAsString(), deadline] {
+      host_->call(*launcher_, hook, fn, id, request, deadline,
+                  [done](OperationOutcome o) { done->set_value(std::move(o)); });
+    };
+    if (loop_) {
+      loop_->post(call);
+    } else {
+      call();
+    }
     auto future = done->get_future();
     EXPECT_EQ(future.wait_for(30s), std::future_status::ready) << hook;
     return future.get();
@@ -206,14 +229,15 @@ class LinuxLauncherTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string cgroup_root_;
-  std::set<std::string> cgroup_roots_;  // every hierarchy a host of this test used
+  std::set<std::string> cgroup_roots_;   // every hierarchy a host of this test used
+  std::unique_ptr<net::IoThread> loop_;  // the plugin thread, when the host has a loop
   std::unique_ptr<PluginHost> host_;
   PluginInstance* launcher_ = nullptr;
   std::vector<std::string> launched_;
   std::map<std::string, pid_t> supervisors_;
 };
 
-TEST_F(LinuxLauncherTest, ROOT_ExitStatusAndOutputAreReported) {
+TEST_P(LinuxLauncherTest, ROOT_ExitStatusAndOutputAreReported) {
   ASSERT_GT(run("exit-3", "echo hello; echo oops >&2; exit 3"), 0);
   const auto termination = wait("exit-3");
   ASSERT_TRUE(termination.has_wait_status()) << termination.message();
@@ -223,7 +247,7 @@ TEST_F(LinuxLauncherTest, ROOT_ExitStatusAndOutputAreReported) {
   EXPECT_EQ(slurp(dir_.file("exit-3.err")), "oops\n");
 }
 
-TEST_F(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking) {
+TEST_P(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking) {
   // The inner sleep is re-parented away from the first process (setsid, backgrounded
   // twice); only the cgroup still knows it.
   const pid_t pid = run("escape",
@@ -249,7 +273,7 @@ TEST_F(LinuxLauncherTest, ROOT_DestroyReachesProcessesThatEscapedByDoubleForking
 
 // The container ends with its first process: the wait completes with every process it left
 // behind gone, and its cgroup with them (launcher.h).
-TEST_F(LinuxLauncherTest, ROOT_WaitEndsWhatTheFirstProcessLeftBehind) {
+TEST_P(LinuxLauncherTest, ROOT_WaitEndsWhatTheFirstProcessLeftBehind) {
   ASSERT_GT(run("leaves",
                 "(setsid sh -c 'sleep 1000 & echo $! > left.pid' &); "
                 "while [ ! -s left.pid ]; do sleep 0.01; done; exit 2"),
@@ -267,7 +291,7 @@ TEST_F(LinuxLauncherTest, ROOT_WaitEndsWhatTheFirstProcessLeftBehind) {
 // The first process starts in the container's cgroup (it moves itself there, or is born
 // there on cgroup v2); its supervisor stays outside, so that destroying the cgroup's
 // processes never takes the one recording the exit status.
-TEST_F(LinuxLauncherTest, ROOT_TheFirstProcessStartsInTheContainersCgroup) {
+TEST_P(LinuxLauncherTest, ROOT_TheFirstProcessStartsInTheContainersCgroup) {
   const pid_t pid = run("placed", "exec sleep 1000");
   ASSERT_GT(pid, 0);
   EXPECT_EQ(cgroupOf(pid, ":freezer:"), "/" + cgroupParent() + "/placed");
@@ -282,13 +306,13 @@ TEST_F(LinuxLauncherTest, ROOT_TheFirstProcessStartsInTheContainersCgroup) {
 // The same on a cgroup v2 hierarchy (this host's hybrid one at /sys/fs/cgroup/unified
 // holds no controllers, which process tracking does not need): clone3 places the first
 // process, and destroy still reaches a process that double-forked away.
-TEST_F(LinuxLauncherTest, ROOT_CgroupV2PlacesTheFirstProcessAtBirth) {
+TEST_P(LinuxLauncherTest, ROOT_CgroupV2PlacesTheFirstProcessAtBirth) {
   std::string v2;
   for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
     if (std::filesystem::exists(std::string(root) + "/cgroup.controllers")) v2 = root;
   }
   if (v2.empty()) GTEST_SKIP() << "no cgroup v2 hierarchy is mounted";
-  host_.reset();
+  dropHost();
   makeHost(v2);
   const pid_t pid =
       run("v2", "(setsid sh -c 'sleep 1000 & echo $! > escaped-v2.pid' &); exec sleep 1000");
@@ -306,7 +330,7 @@ TEST_F(LinuxLauncherTest, ROOT_CgroupV2PlacesTheFirstProcessAtBirth) {
   EXPECT_FALSE(std::filesystem::exists(v2 + "/" + cgroupParent() + "/v2"));
 }
 
-TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
+TEST_P(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
   berth::v1::LaunchPlan plan;
   plan.add_clone_namespaces(berth::v1::IPC);
   plan.add_clone_namespaces(berth::v1::MOUNT);
@@ -326,7 +350,7 @@ TEST_F(LinuxLauncherTest, ROOT_NamespacesFromThePlanAreCreated) {
 // The container's mounts may hide the runtime directory (here a tmpfs over the directory
 // holding it, as a private /dev/shm hides a runtime directory there): the exit status is
 // still recorded where the launcher reads it.
-TEST_F(LinuxLauncherTest, ROOT_TheExitStatusIsRecordedWhereTheContainersMountsHideIt) {
+TEST_P(LinuxLauncherTest, ROOT_TheExitStatusIsRecordedWhereTheContainersMountsHideIt) {
   berth::v1::LaunchPlan plan;
   plan.add_clone_namespaces(berth::v1::MOUNT);
   auto* tmpfs = plan.add_mounts();
@@ -340,7 +364,7 @@ TEST_F(LinuxLauncherTest, ROOT_TheExitStatusIsRecordedWhereTheContainersMountsHi
 
 // A new PID namespace cannot share the supervisor's memory: the first process is forked,
 // joins its v1 cgroup itself and is the namespace's init.
-TEST_F(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
+TEST_P(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
   berth::v1::LaunchPlan plan;
   plan.add_clone_namespaces(berth::v1::PID);
   plan.add_clone_namespaces(berth::v1::MOUNT);
@@ -355,7 +379,7 @@ TEST_F(LinuxLauncherTest, ROOT_ANewPidNamespaceMakesTheFirstProcessItsInit) {
 // The zygote keeps one supervisor forked ahead of the next launch. One that died meanwhile
 // is replaced at that launch, which still runs.
 // The zygote offers a readied spare, and the launch hands its request to it directly.
-TEST_F(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
+TEST_P(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
   const pid_t zygote_pid = zygote();
   ASSERT_GT(zygote_pid, 0);
   const pid_t spare = spareOnOffer(zygote_pid);
@@ -373,7 +397,7 @@ TEST_F(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
   EXPECT_TRUE(next) << "no spare after the first was taken";
 }
 
-TEST_F(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
+TEST_P(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
   const pid_t zygote_pid = zygote();
   ASSERT_GT(zygote_pid, 0);
   const pid_t dead = spareOnOffer(zygote_pid);
@@ -397,7 +421,7 @@ TEST_F(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
 // A root filesystem of its own: the host's /usr bound read-only into an otherwise empty
 // directory, entered with pivot_root. The container sees only that tree; the host's mount
 // table is untouched; the output files (host paths) still fill.
-TEST_F(LinuxLauncherTest, ROOT_ARootFilesystemIsEnteredWithPivotRoot) {
+TEST_P(LinuxLauncherTest, ROOT_ARootFilesystemIsEnteredWithPivotRoot) {
   const std::string rootfs = dir_.file("rootfs");
   for (const char* sub : {"usr", "proc", "tmp"})
     std::filesystem::create_directories(rootfs + "/" + sub);
@@ -429,12 +453,12 @@ TEST_F(LinuxLauncherTest, ROOT_ARootFilesystemIsEnteredWithPivotRoot) {
 // The agent blocks SIGTERM in its threads; a container must not inherit that. A program
 // run without a shell (which would reset the mask itself) dies of SIGTERM at once, well
 // before the grace period would send SIGKILL.
-TEST_F(LinuxLauncherTest, ROOT_ContainersStartWithSignalsUnblocked) {
+TEST_P(LinuxLauncherTest, ROOT_ContainersStartWithSignalsUnblocked) {
   sigset_t term;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &term, nullptr);  // as the agent does
-  host_.reset();
+  dropHost();
   makeHost();  // so that the supervisor zygote starts with SIGTERM blocked, as in the agent
   berth::v1::LaunchPlan plan;
   plan.mutable_command()->set_shell(false);
@@ -451,7 +475,7 @@ TEST_F(LinuxLauncherTest, ROOT_ContainersStartWithSignalsUnblocked) {
   EXPECT_EQ(WTERMSIG(termination.wait_status()), SIGTERM);
 }
 
-TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
+TEST_P(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("no-exec");
   request.mutable_config()->mutable_command()->set_shell(false);
@@ -471,7 +495,7 @@ TEST_F(LinuxLauncherTest, ROOT_ExecFailureIsReportedByStart) {
 // A launch that does not ask for the process to be held (LaunchRequest.hold false): it has
 // exec'd by the time the launch completes, and runs to its end without start(); start()
 // then reports how the exec went.
-TEST_F(LinuxLauncherTest, ROOT_AProcessNotHeldExecsWithoutWaitingForStart) {
+TEST_P(LinuxLauncherTest, ROOT_AProcessNotHeldExecsWithoutWaitingForStart) {
   const auto launch = [this](const std::string& id, const std::string& program) {
     berth::v1::LaunchRequest request;
     request.mutable_config()->set_container_id(id);
@@ -505,7 +529,7 @@ TEST_F(LinuxLauncherTest, ROOT_AProcessNotHeldExecsWithoutWaitingForStart) {
       << why;
 }
 
-TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
+TEST_P(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("bad-plan");
   request.mutable_config()->mutable_command()->set_value("true");
@@ -517,14 +541,14 @@ TEST_F(LinuxLauncherTest, ROOT_SetupFailureFailsTheLaunch) {
             "namespace");
 }
 
-TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
+TEST_P(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
   ASSERT_GT(run("outlives", "sleep 0.3; exit 7"), 0);
   const pid_t supervisor = supervisors_["outlives"];
   const pid_t old_zygote = zygote();
   ASSERT_GT(old_zygote, 0);
   // The plugin goes away (as with the agent's kill -9) while the container runs: its
   // zygote ends with it, the supervisor it forked lives on.
-  host_.reset();
+  dropHost();
   EXPECT_FALSE(running(old_zygote));
   EXPECT_TRUE(running(supervisor));
   std::this_thread::sleep_for(600ms);
@@ -543,11 +567,11 @@ TEST_F(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
 
 // The agent destroys a container in the launcher once WAIT is answered: one killed in
 // between leaves the runtime directory, which recovery reports so that it goes too.
-TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRecovery) {
+TEST_P(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRecovery) {
   ASSERT_GT(run("waited", "exit 5"), 0);
   EXPECT_EQ(WEXITSTATUS(wait("waited").wait_status()), 5);
   launched_.clear();
-  host_.reset();
+  dropHost();
   ASSERT_TRUE(std::filesystem::exists(dir_.file("runtime/waited")));
   // Not a container's: no exit status in it. Not the launcher's to remove.
   std::filesystem::create_directories(dir_.file("runtime/someone-elses"));
@@ -566,10 +590,53 @@ TEST_F(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
   EXPECT_TRUE(std::filesystem::exists(dir_.file("runtime/someone-elses")));
 }
 
+// The threads of this process blocked in poll(2): the launcher's workers waiting for a
+// supervisor's pipe do (the event loop waits in epoll_wait).
+int threadsInPoll() {
+  int count = 0;
+  const std::string in_poll = std::to_string(SYS_poll) + " ";
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    if (slurp(task.path().string() + "/syscall").starts_with(in_poll)) ++count;
+  }
+  return count;
+}
+
+// With the host's event loop, running containers hold no thread: each wait is a watch on
+// its exit pipe. Without one, each holds a worker.
+TEST_P(LinuxLauncherTest, ROOT_WaitsForRunningContainersHoldNoThreadInAnEventLoop) {
+  constexpr int kContainers = 5;
+  std::vector<std::future<OperationOutcome>> waits;
+  for (int i = 0; i < kContainers; ++i) {
+    const std::string id = "idle-" + std::to_string(i);
+    ASSERT_GT(run(id, "exec sleep 1000"), 0);
+    waits.push_back(std::async(std::launch::async, [this, id] {
+      berth::v1::WaitRequest request;
+      request.set_container_id(id);
+      return call("wait", launcher_->launcher()->wait, id, request, false);
+    }));
+  }
+  const int expected = GetParam() ? 0 : kContainers;
+  int blocked = -1;
+  for (int i = 0; i < 200 && blocked != expected; ++i) {
+    std::this_thread::sleep_for(10ms);
+    blocked = threadsInPoll();
+  }
+  EXPECT_EQ(blocked, expected);
+  for (int i = 0; i < kContainers; ++i)
+    destroy("idle-" + std::to_string(i), SIGKILL, 0ms);
+  for (auto& wait : waits) {
+    const OperationOutcome waited = wait.get();
+    ASSERT_EQ(waited.status, BERTH_OK) << waited.message;
+    berth::v1::Termination termination;
+    ASSERT_TRUE(termination.ParseFromString(waited.payload));
+    EXPECT_EQ(WTERMSIG(termination.wait_status()), SIGKILL);
+  }
+}
+
 // The supervisor asks for a short scheduler slice while it starts the container, so that
 // its first process cannot keep it from reporting the launch, and gives it up once it has;
 // the container starts with the kernel's defaults.
-TEST_F(LinuxLauncherTest, ROOT_TheContainerRunsWithTheDefaultSlice) {
+TEST_P(LinuxLauncherTest, ROOT_TheContainerRunsWithTheDefaultSlice) {
   const auto slice = [](const std::string& pid) -> std::string {
     std::istringstream lines(slurp("/proc/" + pid + "/sched"));
     for (std::string line; std::getline(lines, line);) {
@@ -597,7 +664,7 @@ TEST_F(LinuxLauncherTest, ROOT_TheContainerRunsWithTheDefaultSlice) {
 }
 
 // A zygote that died (killed, out of memory) is replaced at the next launch.
-TEST_F(LinuxLauncherTest, ROOT_AKilledZygoteIsStartedAgain) {
+TEST_P(LinuxLauncherTest, ROOT_AKilledZygoteIsStartedAgain) {
   const pid_t first = zygote();
   ASSERT_GT(first, 0);
   ASSERT_EQ(::kill(first, SIGKILL), 0);
@@ -609,6 +676,11 @@ TEST_F(LinuxLauncherTest, ROOT_AKilledZygoteIsStartedAgain) {
   EXPECT_GT(second, 0);
   EXPECT_NE(second, first);
 }
+
+INSTANTIATE_TEST_SUITE_P(, LinuxLauncherTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "EventLoop" : "Workers";
+                         });
 
 }  // namespace
 }  // namespace berth::agent
