@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
   if (containerizer) {
     containerizer->recover(recovered_callback);
   } else {
-    berth::agent::recoverPlugins(*plugins, recovered_callback);
+    // On the plugin thread, where hooks run.
+    server.executor().post([&] { berth::agent::recoverPlugins(*plugins, recovered_callback); });
   }
 
   int signal = 0;

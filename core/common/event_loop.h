@@ -22,14 +22,21 @@ class EventLoop : public Executor {
   // Whether the caller runs on this loop (inside one of its tasks or callbacks).
   virtual bool inLoop() const = 0;
 
-  // Only in the loop. Calls `ready` in the loop each time `fd` is ready for one of
-  // `events` (a subset is passed), level-triggered: data left unread makes it ready again.
-  // Until unwatch(fd), which the owner of `fd` must call before closing it. Fails for a
-  // descriptor already watched or one the loop cannot wait for (a regular file).
+  // Thread-safe. Whether the loop has ended every watch and refuses new ones, as it does
+  // when it stops: unwatch() is then allowed from any thread.
+  virtual bool closed() const = 0;
+
+  // Calls `ready` in the loop each time `fd` is ready for one of `events` (a subset is
+  // passed), level-triggered: data left unread makes it ready again. Until unwatch(fd),
+  // which the owner of `fd` must call before closing it. The descriptor's flags are as
+  // they were once unwatched. Fails (the loop then watches nothing) outside the loop
+  // (kFailedPrecondition), once closed (kUnavailable), for a descriptor already watched
+  // (kAlreadyExists), a bad one (kInvalidArgument), or one epoll cannot wait for, such as a
+  // regular file (kUnavailable).
   virtual Status watch(int fd, uint32_t events, Ready ready) = 0;
 
-  // Only in the loop, or once the loop has stopped for good. No call of `ready` for `fd`
-  // starts after it returns. Unknown descriptors are ignored.
+  // Only in the loop, or once closed(). No call of `ready` for `fd` starts after it
+  // returns. Unknown descriptors are ignored.
   virtual void unwatch(int fd) = 0;
 };
 

@@ -15,8 +15,7 @@ namespace asio = boost::asio;
 
 struct IoThread::Impl {
   asio::io_context io{1};
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
-      io.get_executor()};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
   std::optional<StrandLoop> loop{std::in_place, io};
   std::atomic<bool> stopping{false};
   std::thread thread;
@@ -50,6 +49,10 @@ void IoThread::post(std::function<void()> task) {
 
 bool IoThread::inLoop() const {
   return impl_->loop->inLoop();
+}
+
+bool IoThread::closed() const {
+  return impl_->loop->closed();
 }
 
 Status IoThread::watch(int fd, uint32_t events, Ready ready) {

@@ -25,6 +25,7 @@ class IoThread final : public EventLoop {
 
   void post(std::function<void()> task) override;
   bool inLoop() const override;
+  bool closed() const override;
   Status watch(int fd, uint32_t events, Ready ready) override;
   void unwatch(int fd) override;
 

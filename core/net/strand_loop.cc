@@ -1,11 +1,15 @@
 #include "core/net/strand_loop.h"
 
-#include <glog/logging.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 #include <utility>  // Boost 1.74 Asio misses this include under GCC 12 in C++20 mode.
 
 namespace berth::net {
@@ -13,30 +17,35 @@ namespace berth::net {
 namespace asio = boost::asio;
 
 struct StrandLoop::Watch {
-  Watch(asio::io_context& io, int fd, Ready ready) : descriptor(io), ready(std::move(ready)) {
-    descriptor.assign(fd);
+  Watch(asio::io_context& io, Ready ready, int flags)
+      : descriptor(io), ready(std::move(ready)), flags(flags) {}
+  // Ends the waits and deregisters the descriptor from epoll, leaving it open (it is its
+  // owner's), with the flags it had: Asio makes a descriptor non-blocking once it waits.
+  void end() {
+    active = false;
+    const int fd = descriptor.release();
+    if (fd >= 0 && (flags & O_NONBLOCK) == 0) (void)::fcntl(fd, F_SETFL, flags);
   }
   asio::posix::stream_descriptor descriptor;
   Ready ready;
+  const int flags;  // its file status flags before the watch
   bool active = true;
 };
 
-StrandLoop::StrandLoop(asio::io_context& io) : io_(io), strand_(asio::make_strand(io)) {}
+StrandLoop::StrandLoop(asio::io_context& io)
+    : io_(io), strand_(asio::make_strand(io)), probe_(::epoll_create1(EPOLL_CLOEXEC)) {}
 
 StrandLoop::~StrandLoop() {
-  for (auto& [fd, watch] : watches_) {
-    watch->active = false;
-    watch->descriptor.release();
-  }
+  for (auto& [fd, watch] : watches_)
+    watch->end();
+  if (probe_ >= 0) ::close(probe_);
 }
 
 void StrandLoop::close() {
   post([this] {
     closed_ = true;
-    for (auto& [fd, watch] : watches_) {
-      watch->active = false;
-      watch->descriptor.release();
-    }
+    for (auto& [fd, watch] : watches_)
+      watch->end();
     watches_.clear();
   });
 }
@@ -50,31 +59,52 @@ bool StrandLoop::inLoop() const {
 }
 
 Status StrandLoop::watch(int fd, uint32_t events, Ready ready) {
-  CHECK(inLoop()) << "EventLoop::watch() outside its loop";
   const std::string what = "watch descriptor " + std::to_string(fd);
+  if (closed_) return Error(ErrorCode::kUnavailable, what + ": the event loop has stopped");
+  if (!inLoop()) {
+    return Error(ErrorCode::kFailedPrecondition, what + ": called outside the event loop");
+  }
   if (fd < 0 || (events & (kReadable | kWritable)) == 0 || !ready) {
     return Error(ErrorCode::kInvalidArgument,
                  what + ": needs a descriptor, events to wait for and a callback");
   }
-  if (closed_) return Error(ErrorCode::kUnavailable, what + ": the event loop is stopping");
   if (watches_.count(fd) != 0) {
     return Error(ErrorCode::kAlreadyExists, what + ": it is watched already");
   }
-  // epoll refuses regular files and directories (EPERM), which are always ready anyway.
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return errnoError(what, errno);
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-    return Error(ErrorCode::kUnavailable, what + ": a file is always ready, there is no waiting");
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fstat(fd, &st) != 0) {
+    return Error(ErrorCode::kInvalidArgument, what + ": " + std::strerror(errno));
+  }
+  // Asio takes epoll's refusal (EPERM: regular files, directories, /dev/null) quietly and
+  // fails the first wait instead. Pipes and sockets, which it always takes, skip the
+  // question, which costs two system calls.
+  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) {
+    epoll_event probe{};
+    probe.events = EPOLLIN;
+    if (probe_ < 0 || ::epoll_ctl(probe_, EPOLL_CTL_ADD, fd, &probe) != 0) {
+      return Error(ErrorCode::kUnavailable,
+                   what + ": epoll cannot wait for it: " + std::strerror(errno));
+    }
+    ::epoll_ctl(probe_, EPOLL_CTL_DEL, fd, nullptr);
   }
   std::shared_ptr<Watch> watch;
   try {
-    watch = std::make_shared<Watch>(io_, fd, std::move(ready));
-  } catch (const boost::system::system_error& e) {
-    return Error(ErrorCode::kUnavailable, what + ": " + e.code().message());
+    watch = std::make_shared<Watch>(io_, std::move(ready), flags);
+    watch->descriptor.assign(fd);
+  } catch (const std::exception& e) {
+    // Not assigned, so not closed by the descriptor's destructor.
+    return Error(ErrorCode::kUnavailable, what + ": " + e.what());
   }
-  watches_[fd] = watch;
-  if ((events & kReadable) != 0) arm(watch, kReadable);
-  if ((events & kWritable) != 0) arm(watch, kWritable);
+  try {
+    watches_[fd] = watch;
+    if ((events & kReadable) != 0) arm(watch, kReadable);
+    if ((events & kWritable) != 0) arm(watch, kWritable);
+  } catch (const std::exception& e) {
+    watch->end();
+    watches_.erase(fd);
+    return Error(ErrorCode::kUnavailable, what + ": " + e.what());
+  }
   return okStatus();
 }
 
@@ -98,10 +128,7 @@ void StrandLoop::arm(const std::shared_ptr<Watch>& watch, uint32_t event) {
 void StrandLoop::unwatch(int fd) {
   auto it = watches_.find(fd);
   if (it == watches_.end()) return;
-  it->second->active = false;
-  // Deregisters it from epoll and ends its waits (operation_aborted); the descriptor stays
-  // open, its owner's.
-  it->second->descriptor.release();
+  it->second->end();
   watches_.erase(it);
 }
 

@@ -4,6 +4,7 @@
 // from the .cc files of core/net that already use Asio.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <memory>
@@ -29,6 +30,7 @@ class StrandLoop final : public EventLoop {
 
   void post(std::function<void()> task) override;
   bool inLoop() const override;
+  bool closed() const override { return closed_; }
   Status watch(int fd, uint32_t events, Ready ready) override;
   void unwatch(int fd) override;
 
@@ -40,7 +42,8 @@ class StrandLoop final : public EventLoop {
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   // Touched in the loop only.
   std::unordered_map<int, std::shared_ptr<Watch>> watches_;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};  // set in the loop
+  int probe_ = -1;  // an epoll instance of its own, to ask whether epoll takes a descriptor
 };
 
 }  // namespace berth::net

@@ -10,12 +10,14 @@ namespace linux_launcher {
 namespace {
 
 // Reads what `fd` has (a read costs several microseconds on a virtual machine: never a
-// byte at a time). False at its end or on an error.
+// byte at a time). False at its end or on an error; true with nothing read when a
+// non-blocking descriptor has nothing after all.
 bool readSome(int fd, std::string* text) {
   char chunk[512];
   for (;;) {
     const ssize_t n = ::read(fd, chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     if (n <= 0) return false;
     text->append(chunk, static_cast<size_t>(n));
     return true;
@@ -32,12 +34,12 @@ PipeReader::~PipeReader() {
 }
 
 void PipeReader::read(int fd, std::string text, bool plugin_thread, Enough enough, Done done) {
-  if (enough(text)) return done(std::move(text), End::kEnough);
-  if (stopping_) return done(std::move(text), End::kStopped);
+  if (enough(text)) return done(std::move(text), End::kEnough, plugin_thread);
+  if (stopping_) return done(std::move(text), End::kStopped, plugin_thread);
   if (plugin_thread && BERTH_HOST_HAS(host_, watch_fd) && BERTH_HOST_HAS(host_, unwatch_fd) &&
       watches_.count(fd) == 0) {
-    auto watch = std::make_unique<Watch>(Watch{this, fd, std::move(text), std::move(enough),
-                                               std::move(done)});
+    auto watch = std::make_unique<Watch>(
+        Watch{this, fd, std::move(text), std::move(enough), std::move(done)});
     if (host_->watch_fd(host_, fd, BERTH_FD_READABLE, &PipeReader::onReady, watch.get()) ==
         BERTH_OK) {
       watches_[fd] = std::move(watch);
@@ -54,8 +56,8 @@ void PipeReader::read(int fd, std::string text, bool plugin_thread, Enough enoug
 void PipeReader::onReady(void* context, int32_t fd, berth_fd_events) {
   Watch& watch = *static_cast<Watch*>(context);
   PipeReader& reader = *watch.reader;
-  // Nothing may be thrown into the host (a `done` out of threads or memory): logged, and
-  // the operation it would have completed stays pending (listed by the agent as such).
+  // Nothing may be thrown into the host (a `done` out of threads or memory): logged; the
+  // operation it would have completed fails as dropped (berth/cpp/operation.h).
   try {
     // Level-triggered: what one read leaves, the next call takes.
     if (!readSome(fd, &watch.text)) return reader.finish(fd, End::kClosed);
@@ -73,7 +75,7 @@ void PipeReader::finish(int fd, End end) {
   watches_.erase(it);
   // Before `done`, which may close the descriptor.
   host_->unwatch_fd(host_, fd);
-  watch->done(std::move(watch->text), end);
+  watch->done(std::move(watch->text), end, true);
 }
 
 void PipeReader::readOnWorker(int fd, std::string text, Enough enough, Done done) {
@@ -93,7 +95,7 @@ void PipeReader::readOnWorker(int fd, std::string text, Enough enough, Done done
         break;
       }
     }
-    done(std::move(text), end);
+    done(std::move(text), end, false);
   });
 }
 

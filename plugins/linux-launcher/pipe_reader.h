@@ -27,9 +27,10 @@ class PipeReader {
   // Whether what was read so far is all the caller waits for. Called on the reading thread.
   using Enough = std::function<bool(const std::string& text)>;
   // Called once, after the reading stopped, with what was read (`text` passed to read()
-  // included): on the plugin thread or a worker, so it must not block (WorkerPool::run()
-  // for what does). The descriptor is the caller's again: `done` may close it.
-  using Done = std::function<void(std::string text, End end)>;
+  // included): on the plugin thread (`plugin_thread`) or a worker, so it must not block
+  // (WorkerPool::run() for what does). The descriptor is the caller's again: `done` may
+  // close it.
+  using Done = std::function<void(std::string text, End end, bool plugin_thread)>;
 
   PipeReader(const berth_host* host, WorkerPool& workers);
   // stop()s.
@@ -37,9 +38,9 @@ class PipeReader {
   PipeReader(const PipeReader&) = delete;
   PipeReader& operator=(const PipeReader&) = delete;
 
-  // Reads `fd` (which the caller keeps open until `done`) after `text`, already read from
-  // it, until `enough` or its end. `plugin_thread`: the caller is in a hook, on the plugin
-  // thread, and the host may watch `fd` there.
+  // Reads `fd` (which the caller keeps open until `done`; blocking or not) after `text`,
+  // already read from it, until `enough` or its end. `plugin_thread`: the caller is in a
+  // hook, on the plugin thread, and the host may watch `fd` there.
   void read(int fd, std::string text, bool plugin_thread, Enough enough, Done done);
 
   // From destroy(), with the plugin thread gone: ends the watches, each with

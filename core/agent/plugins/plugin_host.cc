@@ -111,7 +111,7 @@ berth_status hostWatchFd(const berth_host* host, int32_t fd, berth_fd_events eve
                          berth_fd_ready_fn ready, void* context_arg) {
   auto& ctx = context(host);
   EventLoop* loop = ctx.host->eventLoop();
-  if (loop == nullptr) return BERTH_ERROR_UNAVAILABLE;
+  if (loop == nullptr || loop->closed()) return BERTH_ERROR_UNAVAILABLE;
   if (!loop->inLoop()) {
     LOG(ERROR) << "[" << ctx.name << "] watch_fd() called off the plugin thread; refused";
     return BERTH_ERROR_INTERNAL;
@@ -123,25 +123,43 @@ berth_status hostWatchFd(const berth_host* host, int32_t fd, berth_fd_events eve
   uint32_t wanted = 0;
   if ((events & BERTH_FD_READABLE) != 0) wanted |= EventLoop::kReadable;
   if ((events & BERTH_FD_WRITABLE) != 0) wanted |= EventLoop::kWritable;
-  const Status watched = loop->watch(fd, wanted, [ready, context_arg, fd](uint32_t ready_for) {
-    berth_fd_events bits = 0;
-    if ((ready_for & EventLoop::kReadable) != 0) bits |= BERTH_FD_READABLE;
-    if ((ready_for & EventLoop::kWritable) != 0) bits |= BERTH_FD_WRITABLE;
-    ready(context_arg, fd, bits);
-  });
-  if (!watched) {
+  // Nothing may be thrown into the plugin: out of memory is UNAVAILABLE, as host.h says.
+  try {
+    ctx.watched.insert(fd);
+    const Status watched = loop->watch(fd, wanted, [ready, context_arg, fd](uint32_t ready_for) {
+      berth_fd_events bits = 0;
+      if ((ready_for & EventLoop::kReadable) != 0) bits |= BERTH_FD_READABLE;
+      if ((ready_for & EventLoop::kWritable) != 0) bits |= BERTH_FD_WRITABLE;
+      ready(context_arg, fd, bits);
+    });
+    if (watched) return BERTH_OK;
+    ctx.watched.erase(fd);
     VLOG(1) << "[" << ctx.name << "] " << watched.error().message();
-    return watched.error().code() == ErrorCode::kAlreadyExists ? BERTH_ERROR_INVALID_ARGUMENT
-                                                               : BERTH_ERROR_UNAVAILABLE;
+    switch (watched.error().code()) {
+      case ErrorCode::kAlreadyExists:  // by another instance
+      case ErrorCode::kInvalidArgument:
+        return BERTH_ERROR_INVALID_ARGUMENT;
+      default:
+        return BERTH_ERROR_UNAVAILABLE;
+    }
+  } catch (const std::exception&) {
+    ctx.watched.erase(fd);
+    return BERTH_ERROR_UNAVAILABLE;
   }
-  ctx.watched.insert(fd);
-  return BERTH_OK;
 }
 
 void hostUnwatchFd(const berth_host* host, int32_t fd) {
   auto& ctx = context(host);
   EventLoop* loop = ctx.host->eventLoop();
-  if (loop == nullptr || ctx.watched.erase(fd) == 0) return;
+  if (loop == nullptr) return;
+  // From another thread while the loop runs, it would race the loop's own use of the
+  // watch; the plugin then closing the descriptor is its bug to find in this line.
+  if (!loop->inLoop() && !loop->closed()) {
+    LOG(ERROR) << "[" << ctx.name << "] unwatch_fd(" << fd
+               << ") called off the plugin thread while the event loop runs; ignored";
+    return;
+  }
+  if (ctx.watched.erase(fd) == 0) return;
   loop->unwatch(fd);
 }
 

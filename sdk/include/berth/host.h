@@ -114,19 +114,23 @@ struct berth_host {
    * leaves data unread is called again. `ready` may complete operations and call
    * watch_fd and unwatch_fd, for this descriptor or others; it must not block.
    * `fd` stays the plugin's: it keeps it open while watched and closes it only after
-   * unwatch_fd (the event loop would otherwise watch whatever reuses the number). Every
+   * unwatch_fd (the event loop would otherwise watch whatever reuses the number). While
+   * watched, the host may make its open file description non-blocking (O_NONBLOCK): reads
+   * in `ready` may find nothing (EAGAIN). Its flags are as before once unwatched. Every
    * watch must be stopped before destroy() returns.
-   * Returns BERTH_OK; BERTH_ERROR_INVALID_ARGUMENT for a negative fd, one already watched
-   * by this instance, no events, or a NULL `ready`; BERTH_ERROR_INTERNAL when called off
-   * the plugin thread (logged); BERTH_ERROR_UNAVAILABLE when the event loop cannot watch
-   * it (a regular file, out of memory). Then nothing is watched and the plugin waits
-   * another way. */
+   * Returns BERTH_OK; BERTH_ERROR_INVALID_ARGUMENT for a bad or negative fd, one already
+   * watched (by this instance or another), no events, or a NULL `ready`;
+   * BERTH_ERROR_INTERNAL when called off the plugin thread (logged);
+   * BERTH_ERROR_UNAVAILABLE when the host has no event loop or it has stopped, or it
+   * cannot watch this descriptor (a regular file, /dev/null) or is out of memory. Then
+   * nothing is watched and the plugin waits another way. */
   berth_status (*watch_fd)(const berth_host* host, int32_t fd, berth_fd_events events,
                            berth_fd_ready_fn ready, void* context);
 
   /* [plugin-thread] Stops watching `fd`: no call of its `ready` starts after this returns
    * (one running is the caller itself, when called from inside it). Unknown descriptors
-   * are ignored. Also allowed from destroy(). */
+   * are ignored. Also allowed from destroy(), once the host's event loop has stopped;
+   * from another thread while it runs, it is refused and logged. */
   void (*unwatch_fd)(const berth_host* host, int32_t fd);
 };
 

@@ -103,15 +103,13 @@ TEST(IoThreadTest, EndOfFileIsReadableAndWritableIsReported) {
   std::promise<uint32_t> read_end;
   std::promise<uint32_t> write_end;
   ASSERT_TRUE(inLoop(loop, [&] {
-    return loop.watch(pipe.fds[0], EventLoop::kReadable,
-                      [&](uint32_t events) {
-                        loop.unwatch(pipe.fds[0]);
-                        read_end.set_value(events);
-                      }) &&
-           loop.watch(pipe.fds[1], EventLoop::kWritable, [&](uint32_t events) {
-             loop.unwatch(pipe.fds[1]);
-             write_end.set_value(events);
-           });
+    return loop.watch(pipe.fds[0], EventLoop::kReadable, [&](uint32_t events) {
+      loop.unwatch(pipe.fds[0]);
+      read_end.set_value(events);
+    }) && loop.watch(pipe.fds[1], EventLoop::kWritable, [&](uint32_t events) {
+      loop.unwatch(pipe.fds[1]);
+      write_end.set_value(events);
+    });
   }));
   auto writable = write_end.get_future();
   ASSERT_EQ(writable.wait_for(10s), std::future_status::ready);
@@ -153,6 +151,46 @@ TEST(IoThreadTest, BadWatchesAreRefusedNamingTheProblem) {
   ::close(file);
 }
 
+// The loop's waits make a descriptor non-blocking; unwatched, it is as it was.
+TEST(IoThreadTest, AnUnwatchedDescriptorHasItsFlagsBack) {
+  IoThread loop;
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  inLoop(loop, [&] {
+    EXPECT_TRUE(loop.watch(fds[0], EventLoop::kReadable, [](uint32_t) {}));
+    return true;
+  });
+  inLoop(loop, [&] {
+    loop.unwatch(fds[0]);
+    return true;
+  });
+  EXPECT_EQ(::fcntl(fds[0], F_GETFL) & O_NONBLOCK, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+// epoll refuses /dev/null; so does the loop, at once rather than at the first wait.
+TEST(IoThreadTest, ADescriptorEpollRefusesIsRefused) {
+  IoThread loop;
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(null, 0);
+  const Status refused =
+      inLoop(loop, [&] { return loop.watch(null, EventLoop::kReadable, [](uint32_t) {}); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(refused.error().message().find("epoll cannot wait for it"), std::string::npos)
+      << refused.error().message();
+  ::close(null);
+}
+
+TEST(IoThreadTest, WatchingOutsideTheLoopIsRefused) {
+  IoThread loop;
+  Pipe pipe;
+  const Status refused = loop.watch(pipe.fds[0], EventLoop::kReadable, [](uint32_t) {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kFailedPrecondition);
+}
+
 // stop() does not wait for watched descriptors that never become ready, and refuses new
 // watches after.
 TEST(IoThreadTest, StopEndsTheWatches) {
@@ -167,7 +205,11 @@ TEST(IoThreadTest, StopEndsTheWatches) {
   ASSERT_EQ(::write(pipe.fds[1], "x", 1), 1);
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(calls, 0);
+  EXPECT_TRUE(loop.closed());
   loop.unwatch(pipe.fds[0]);  // allowed once stopped
+  const Status after = loop.watch(pipe.fds[0], EventLoop::kReadable, [](uint32_t) {});
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code(), ErrorCode::kUnavailable);
   bool ran = false;
   loop.post([&] { ran = true; });
   EXPECT_FALSE(ran);

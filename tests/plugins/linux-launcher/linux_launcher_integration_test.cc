@@ -155,9 +155,17 @@ class LinuxLauncherTest : public ::testing::TestWithParam<bool> {
     loop_.reset();
   }
 
-  // On the plugin thread: the loop's, if there is one.
+  // On the plugin thread: the loop's, if there is one; else this one.
   OperationOutcome call(const char* hook, HookFn fn, const std::string& id,
                         const google::protobuf::Message& request, bool deadline = true) {
+    auto future = callAsync(hook, fn, id, request, deadline);
+    EXPECT_EQ(future.wait_for(30s), std::future_status::ready) << hook;
+    return future.get();
+  }
+
+  std::future<OperationOutcome> callAsync(const char* hook, HookFn fn, const std::string& id,
+                                          const google::protobuf::Message& request,
+                                          bool deadline = true) {
     auto done = std::make_shared<std::promise<OperationOutcome>>();
     auto call = [this, done, hook, fn, id, request = request.SerializeAsString(), deadline] {
       host_->call(*launcher_, hook, fn, id, request, deadline,
@@ -168,9 +176,7 @@ class LinuxLauncherTest : public ::testing::TestWithParam<bool> {
     } else {
       call();
     }
-    auto future = done->get_future();
-    EXPECT_EQ(future.wait_for(30s), std::future_status::ready) << hook;
-    return future.get();
+    return done->get_future();
   }
 
   // Launches and starts `command` with `plan`; returns the first process's pid.
@@ -593,10 +599,15 @@ TEST_P(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
 // The threads of this process blocked in poll(2): the launcher's workers waiting for a
 // supervisor's pipe do (the event loop waits in epoll_wait).
 int threadsInPoll() {
+  std::vector<std::string> in_poll = {std::to_string(SYS_ppoll) + " "};
+#ifdef SYS_poll  // not on arm64, where poll(2) is ppoll
+  in_poll.push_back(std::to_string(SYS_poll) + " ");
+#endif
   int count = 0;
-  const std::string in_poll = std::to_string(SYS_poll) + " ";
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    if (slurp(task.path().string() + "/syscall").starts_with(in_poll)) ++count;
+    const std::string syscall = slurp(task.path().string() + "/syscall");
+    for (const std::string& call : in_poll)
+      count += syscall.starts_with(call) ? 1 : 0;
   }
   return count;
 }
@@ -609,11 +620,9 @@ TEST_P(LinuxLauncherTest, ROOT_WaitsForRunningContainersHoldNoThreadInAnEventLoo
   for (int i = 0; i < kContainers; ++i) {
     const std::string id = "idle-" + std::to_string(i);
     ASSERT_GT(run(id, "exec sleep 1000"), 0);
-    waits.push_back(std::async(std::launch::async, [this, id] {
-      berth::v1::WaitRequest request;
-      request.set_container_id(id);
-      return call("wait", launcher_->launcher()->wait, id, request, false);
-    }));
+    berth::v1::WaitRequest request;
+    request.set_container_id(id);
+    waits.push_back(callAsync("wait", launcher_->launcher()->wait, id, request, false));
   }
   const int expected = GetParam() ? 0 : kContainers;
   int blocked = -1;
@@ -625,6 +634,7 @@ TEST_P(LinuxLauncherTest, ROOT_WaitsForRunningContainersHoldNoThreadInAnEventLoo
   for (int i = 0; i < kContainers; ++i)
     destroy("idle-" + std::to_string(i), SIGKILL, 0ms);
   for (auto& wait : waits) {
+    ASSERT_EQ(wait.wait_for(30s), std::future_status::ready);
     const OperationOutcome waited = wait.get();
     ASSERT_EQ(waited.status, BERTH_OK) << waited.message;
     berth::v1::Termination termination;

@@ -63,6 +63,20 @@ class PluginHostTest : public ::testing::Test {
     return future.get();
   }
 
+  // Gives the host an event loop for its plugin thread.
+  net::IoThread& useEventLoop() {
+    loop_ = std::make_unique<net::IoThread>();
+    host_->setEventLoop(loop_.get());
+    return *loop_;
+  }
+
+  // The loop stops before the plugins go, as in the agent.
+  void TearDown() override {
+    if (loop_) loop_->stop();
+    host_.reset();
+  }
+
+  std::unique_ptr<net::IoThread> loop_;
   std::unique_ptr<PluginHost> host_;
 };
 
@@ -185,8 +199,7 @@ TEST_F(PluginHostTest, SecondCompletionIsDropped) {
 // berth_host.watch_fd: the probe writes to a pipe, watches it and completes from the
 // callback, which runs on the plugin thread, the event loop's.
 TEST_F(PluginHostTest, AWatchedDescriptorCallsBackInTheEventLoop) {
-  net::IoThread loop;
-  host_->setEventLoop(&loop);
+  net::IoThread& loop = useEventLoop();
   PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
   ASSERT_NE(probe, nullptr);
   auto promise = std::make_shared<std::promise<OperationOutcome>>();
@@ -201,8 +214,6 @@ TEST_F(PluginHostTest, AWatchedDescriptorCallsBackInTheEventLoop) {
   berth::v1::PrepareResult result;
   ASSERT_TRUE(result.ParseFromString(outcome.payload));
   EXPECT_EQ(result.checkpoint(), "c1");
-  loop.stop();
-  host_.reset();
 }
 
 TEST_F(PluginHostTest, WatchingWithoutAnEventLoopIsUnavailable) {
@@ -214,14 +225,11 @@ TEST_F(PluginHostTest, WatchingWithoutAnEventLoopIsUnavailable) {
 }
 
 TEST_F(PluginHostTest, WatchingOffThePluginThreadIsRefused) {
-  net::IoThread loop;
-  host_->setEventLoop(&loop);
+  useEventLoop();
   PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
   ASSERT_NE(probe, nullptr);
   const OperationOutcome outcome = prepareNow(*probe, "c1");  // from this thread
   EXPECT_EQ(outcome.status, BERTH_ERROR_INTERNAL);
-  loop.stop();
-  host_.reset();
 }
 
 TEST_F(PluginHostTest, MissingHookCompletesAtOnce) {
