@@ -340,7 +340,10 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     return op.fail(BERTH_ERROR_UNAVAILABLE, "pipe failed");
   }
   int exit_pipe[2] = {-1, -1};
-  if (::pipe2(start_pipe, O_CLOEXEC) != 0 || ::pipe2(exit_pipe, O_CLOEXEC) != 0) {
+  // The exit pipe non-blocking, as the host's event loop would make it (and then make it
+  // blocking again, one more system call on the way to WAIT's answer); the supervisor's
+  // one short line never finds it full.
+  if (::pipe2(start_pipe, O_CLOEXEC) != 0 || ::pipe2(exit_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     for (int fd : {status_pipe[0], status_pipe[1], start_pipe[0], start_pipe[1], request_fd}) {
       if (fd >= 0) ::close(fd);
     }
@@ -351,29 +354,16 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   int status_fd = status_pipe[0];
   int start_fd = start_pipe[1];
   const int exit_fd = exit_pipe[0];
-  std::vector<std::string> outputs;
-  for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
-    if (path != nullptr && path[0] != '\0') outputs.emplace_back(path);
-  }
   // The rest waits for other processes, so it runs on a worker: the hooks are called from
   // the agent's main thread, which serves its API too. Not in that thread's event loop
   // (PipeReader), as wait() does: the supervisor's "ready" would wake it on the way to the
   // exec, once more than the worker's hand-back does, and the launch measured 1 to 2%
-  // slower (docs/benchmarks.md). The worker is woken before the
-  // request goes to a supervisor, so that it runs on another CPU than the one the spare is
-  // woken on (this thread's, as often as not) and this thread has nothing left to do once
-  // the spare has the request: the spare then has that CPU at once.
+  // slower (docs/benchmarks.md). The worker is woken before the request goes to a
+  // supervisor, so that it runs on another CPU than the one the spare is woken on (this
+  // thread's, as often as not): the spare then has that CPU once this thread is done.
   auto handover = std::make_shared<std::promise<std::optional<ZygoteClient::Supervisor>>>();
-  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget, outputs,
+  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget,
          handed = handover->get_future().share()]() mutable {
-    // While the supervisor starts, the output files are created here, so that the first
-    // process, which opens them (O_CREAT, as the container's user may not create them
-    // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to
-    // 0.3 ms on an ext4 sandbox. Whichever comes first creates them.
-    for (const std::string& path : outputs) {
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (fd >= 0) ::close(fd);
-    }
     std::string error;
     auto forked = handed.get();
     if (!forked) forked = zygote_.fork(dir, cgroup, fds.data(), &error);
@@ -452,6 +442,17 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     }
   }
   handover->set_value(handed);
+  // While the supervisor starts, the output files are created here, so that the first
+  // process, which opens them (O_CREAT, as the container's user may not create them
+  // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to 0.3 ms
+  // on an ext4 sandbox. Whichever comes first creates them. Here rather than on the worker,
+  // which the kernel may have queued the spare behind (traced: 0.2 ms), while this thread
+  // has nothing else to do until the exec.
+  for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
+    if (path == nullptr || path[0] == '\0') continue;
+    const int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) ::close(fd);
+  }
 }
 
 void LinuxLauncher::start(Operation op, berth_bytes request) {
@@ -485,7 +486,7 @@ void LinuxLauncher::start(Operation op, berth_bytes request) {
   reader_.read(
       fd, container.status_read, true,
       [](const std::string& text) { return text.find('\n') != std::string::npos; },
-      [op, id, fd, released](std::string text, PipeReader::End end) mutable {
+      [op, id, fd, released](std::string text, PipeReader::End end, bool) mutable {
         ::close(fd);
         if (end == PipeReader::End::kStopped) {
           return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
@@ -526,14 +527,15 @@ void LinuxLauncher::wait(Operation op, berth_bytes request) {
     // ends without one if the supervisor dies first.
     reader_.read(
         exit_fd, "", true, [](const std::string& text) { return text.ends_with('\n'); },
-        [this, op, id, pidfd, exit_fd, termination](std::string text, PipeReader::End end) mutable {
+        [this, op, id, pidfd, exit_fd, termination](std::string text, PipeReader::End end,
+                                                    bool plugin_thread) mutable {
           ::close(exit_fd);
           if (pidfd >= 0) ::close(pidfd);
           if (end == PipeReader::End::kStopped) {
             return op.fail(BERTH_ERROR_CANCELLED, "the launcher is shutting down");
           }
           if (!text.ends_with('\n')) text = readFile(termination);
-          finishWait(op, id, std::move(text), true);
+          finishWait(op, id, std::move(text), plugin_thread);
         });
     return;
   }

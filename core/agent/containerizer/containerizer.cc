@@ -170,15 +170,20 @@ void Containerizer::callLauncher(std::shared_ptr<Container> c, const char* hook,
 }
 
 Status Containerizer::checkpoint(std::shared_ptr<Container> c, bool durable) {
+  // Written, a record survives the agent being killed. Only a crash of the host can lose
+  // one not yet on disk, and those not durable are the ones whose loss then changes
+  // nothing (see their callers): the kernel's writeback, or the next flush, takes them
+  // there. No flush of their own, whose wake-up of the flusher lands on a launch's or an
+  // exit's path (traced: it preempted the container's process).
   if (Status s = journal_.write(c->id(), c->state.SerializeAsString()); !s) return s;
-  if (durable) ++c->unflushed;
-  journal_.flush([this, queue = queue_, c, durable](Status flushed) {
-    queue->post([this, c, durable, flushed] {
+  if (!durable) return okStatus();
+  ++c->unflushed;
+  journal_.flush([this, queue = queue_, c](Status flushed) {
+    queue->post([this, c, flushed] {
       if (!flushed) {
         LOG(ERROR) << "Cannot flush the checkpoint of container '" << c->id()
                    << "': " << flushed.error().message();
       }
-      if (!durable) return;
       --c->unflushed;
       if (!flushed && c->launched) return failLaunch(c, flushed.error().message());
       answerLaunch(c);
@@ -536,13 +541,20 @@ void Containerizer::finish(std::shared_ptr<Container> c, Termination termination
   for (auto& waiter : std::exchange(c->waiters, {}))
     waiter(termination);
   if (std::exchange(c->launcher_forgets, false)) {
-    callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
-                 destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
-                   if (o.status != BERTH_OK) {
-                     LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
-                                << "' failed: " << o.message;
-                   }
-                 });
+    // Behind the answers just given, whose writes are queued on this executor: the
+    // launcher's destroy wakes one of its workers, which would preempt this thread first.
+    // Counted as a launcher call from now, so that a REMOVE waits for it.
+    ++c->launcher_calls;
+    queue_->post([this, c] {
+      --c->launcher_calls;
+      callLauncher(c, "destroy", plugins_.launcher->launcher()->destroy,
+                   destroyRequest(c->id(), SIGKILL, 0ns), true, [c](OperationOutcome o) {
+                     if (o.status != BERTH_OK) {
+                       LOG(ERROR) << "Cleaning up the processes of container '" << c->id()
+                                  << "' failed: " << o.message;
+                     }
+                   });
+    });
   }
 }
 

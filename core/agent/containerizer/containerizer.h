@@ -122,7 +122,7 @@ class Containerizer {
   void removeNow(const std::string& id, std::function<void(Status)> done);
   // Deletes directory `path` in the background (see the .cc file).
   void discard(const std::string& path);
-  // Writes the container's state to the journal and has it flushed; when `durable`, the
+  // Writes the container's state to the journal; when `durable`, has it flushed, and the
   // launch is answered only once it is (answerLaunch()).
   Status checkpoint(std::shared_ptr<Container> c, bool durable);
   // Answers the launch once the process has exec'd and the durable records are flushed.
