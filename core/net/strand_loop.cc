@@ -43,10 +43,11 @@ StrandLoop::~StrandLoop() {
 
 void StrandLoop::close() {
   post([this] {
-    closed_ = true;
     for (auto& [fd, watch] : watches_)
       watch->end();
     watches_.clear();
+    // Only now: closed() lets other threads unwatch, which must find nothing left to race.
+    closed_ = true;
   });
 }
 

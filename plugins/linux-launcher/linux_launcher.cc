@@ -362,76 +362,86 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   // supervisor, so that it runs on another CPU than the one the spare is woken on (this
   // thread's, as often as not): the spare then has that CPU once this thread is done.
   auto handover = std::make_shared<std::promise<std::optional<ZygoteClient::Supervisor>>>();
-  spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget,
-         handed = handover->get_future().share()]() mutable {
-    std::string error;
-    auto forked = handed.get();
-    if (!forked) {
-      forked = zygote_.fork(dir, cgroup, fds.data(), &error);
-      for (int fd : fds)
-        ::close(fd);
-    }
-    // The zygote hears that its spare was taken (by this launch or one before) once this
-    // launch is answered (below): readying the next would take a CPU from it now.
-    struct Replenish {
-      ZygoteClient& zygote;
-      ~Replenish() { zygote.replenish(); }
-    } replenish{zygote_};
-    if (!forked) {
-      ::close(status_fd);
-      ::close(start_fd);
-      ::close(exit_fd);
-      forget();
-      return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
-    }
-    const pid_t supervisor = forked->pid;
-    const int supervisor_fd = forked->pidfd;
-    std::string pending;
-    const std::string line = readLine(status_fd, &pending);
-    if (!line.starts_with("ready ")) {
-      ::close(status_fd);
-      ::close(start_fd);
-      ::close(exit_fd);
-      awaitGone(supervisor, supervisor_fd);
-      forget();
-      const std::string why =
-          line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
-      return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "launch of '" + id + "': " + why);
-    }
-    const pid_t pid = std::atoi(line.c_str() + 6);
-    if (std::string error = tracker_->add(id, pid); !error.empty()) {
-      ::kill(pid, SIGKILL);
-      ::close(status_fd);
-      ::close(start_fd);
-      ::close(exit_fd);
-      awaitGone(supervisor, supervisor_fd);
-      forget();
-      return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
-    }
-    std::string exec_error;
-    if (!held) {
-      // It execs by itself: the launch completes once it has (the status pipe closes), and
-      // start() only reports how that went.
-      const std::string outcome = readLine(status_fd, &pending);
-      if (outcome.starts_with("error ")) exec_error = outcome.substr(6);
-      ::close(status_fd);
-      ::close(start_fd);
-      status_fd = start_fd = -1;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      containers_[id] =
-          Container{supervisor, pid, status_fd, start_fd, supervisor_fd, exit_fd, pending};
-      if (!held) exec_outcomes_[id] = exec_error;
-    }
-    const std::string checkpoint = std::to_string(supervisor);
-    Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
-    result.pid = pid;
-    result.has_checkpoint = 1;
-    result.checkpoint.data = reinterpret_cast<uint8_t*>(const_cast<char*>(checkpoint.data()));
-    result.checkpoint.len = checkpoint.size();
-    op.succeed(berth::cpp::encode(&result.base));
-  });
+  try {
+    spawn([this, op, id, dir, cgroup, fds, status_fd, start_fd, exit_fd, held, forget,
+           handed = handover->get_future().share()]() mutable {
+      std::string error;
+      auto forked = handed.get();
+      if (!forked) {
+        forked = zygote_.fork(dir, cgroup, fds.data(), &error);
+        for (int fd : fds)
+          ::close(fd);
+      }
+      // The zygote hears that its spare was taken (by this launch or one before) once this
+      // launch is answered (below): readying the next would take a CPU from it now.
+      struct Replenish {
+        ZygoteClient& zygote;
+        ~Replenish() { zygote.replenish(); }
+      } replenish{zygote_};
+      if (!forked) {
+        ::close(status_fd);
+        ::close(start_fd);
+        ::close(exit_fd);
+        forget();
+        return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
+      }
+      const pid_t supervisor = forked->pid;
+      const int supervisor_fd = forked->pidfd;
+      std::string pending;
+      const std::string line = readLine(status_fd, &pending);
+      if (!line.starts_with("ready ")) {
+        ::close(status_fd);
+        ::close(start_fd);
+        ::close(exit_fd);
+        awaitGone(supervisor, supervisor_fd);
+        forget();
+        const std::string why =
+            line.starts_with("error ") ? line.substr(6) : "the supervisor exited without a word";
+        return op.fail(BERTH_ERROR_INVALID_ARGUMENT, "launch of '" + id + "': " + why);
+      }
+      const pid_t pid = std::atoi(line.c_str() + 6);
+      if (std::string error = tracker_->add(id, pid); !error.empty()) {
+        ::kill(pid, SIGKILL);
+        ::close(status_fd);
+        ::close(start_fd);
+        ::close(exit_fd);
+        awaitGone(supervisor, supervisor_fd);
+        forget();
+        return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + error);
+      }
+      std::string exec_error;
+      if (!held) {
+        // It execs by itself: the launch completes once it has (the status pipe closes), and
+        // start() only reports how that went.
+        const std::string outcome = readLine(status_fd, &pending);
+        if (outcome.starts_with("error ")) exec_error = outcome.substr(6);
+        ::close(status_fd);
+        ::close(start_fd);
+        status_fd = start_fd = -1;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        containers_[id] =
+            Container{supervisor, pid, status_fd, start_fd, supervisor_fd, exit_fd, pending};
+        if (!held) exec_outcomes_[id] = exec_error;
+      }
+      const std::string checkpoint = std::to_string(supervisor);
+      Berth__V1__LaunchResult result = BERTH__V1__LAUNCH_RESULT__INIT;
+      result.pid = pid;
+      result.has_checkpoint = 1;
+      result.checkpoint.data = reinterpret_cast<uint8_t*>(const_cast<char*>(checkpoint.data()));
+      result.checkpoint.len = checkpoint.size();
+      op.succeed(berth::cpp::encode(&result.base));
+    });
+  } catch (const std::exception& e) {
+    // No thread for it (out of them): nothing was handed over yet.
+    for (int fd : fds)
+      ::close(fd);
+    for (int fd : {status_fd, start_fd, exit_fd})
+      ::close(fd);
+    forget();
+    return op.fail(BERTH_ERROR_UNAVAILABLE, "launch of '" + id + "': " + e.what());
+  }
   // A readied spare takes the request from here, without waiting for anything; without
   // one, the worker asks the zygote to fork a supervisor. Nothing goes to a spare for a
   // worker that will not run (the plugin is stopping), and the worker always gets an answer.

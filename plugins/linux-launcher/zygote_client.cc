@@ -137,6 +137,8 @@ void ZygoteClient::collectOffersLocked() {
 std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::string& dir,
                                                                   const std::string& cgroup,
                                                                   const int fds[4]) {
+  // Before the spare is taken: out of memory here must not lose it.
+  const std::string message = requestMessage(dir, cgroup);
   std::unique_lock lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return std::nullopt;
   collectOffersLocked();
@@ -152,7 +154,6 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
     sched_param param{};
     (void)::sched_setscheduler(spare.pid, SCHED_OTHER, &param);
   }
-  const std::string message = requestMessage(dir, cgroup);
   const ssize_t sent =
       send_with_fds(spare.link, message.data(), message.size(), fds, 4, MSG_DONTWAIT);
   ::close(spare.link);
