@@ -292,8 +292,7 @@ ProcessFootprint footprintOf(int pid) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    const std::string text = testing::readFile(entry.path() / "stat");
     const size_t close = text.rfind(')');
     if (close == std::string::npos || close + 4 >= text.size()) continue;
     std::istringstream rest(text.substr(close + 2));

@@ -22,6 +22,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The content of `path`, or "" when it cannot be read. Also for a file of /proc whose
+// process goes away while it is read: the read then fails with ESRCH, which an ifstream
+// reports by throwing.
+std::string readFile(const std::string& path);
+
 // Writes `content` to `path`, replacing it. Aborts the test program on failure.
 void writeFile(const std::string& path, const std::string& content);
 

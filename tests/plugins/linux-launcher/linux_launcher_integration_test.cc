@@ -27,8 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return testing::readFile(path);
 }
 
 // Whether `pid` is a live process: a zombie (killed, not yet reaped by whoever inherited
