@@ -111,39 +111,40 @@ berth_status hostWatchFd(const berth_host* host, int32_t fd, berth_fd_events eve
                          berth_fd_ready_fn ready, void* context_arg) {
   auto& ctx = context(host);
   EventLoop* loop = ctx.host->eventLoop();
-  if (loop == nullptr || loop->closed()) return BERTH_ERROR_UNAVAILABLE;
-  if (!loop->inLoop()) {
-    LOG(ERROR) << "[" << ctx.name << "] watch_fd() called off the plugin thread; refused";
-    return BERTH_ERROR_INTERNAL;
-  }
-  if (fd < 0 || ready == nullptr || (events & (BERTH_FD_READABLE | BERTH_FD_WRITABLE)) == 0 ||
-      ctx.watched.count(fd) != 0) {
-    return BERTH_ERROR_INVALID_ARGUMENT;
-  }
+  if (loop == nullptr) return BERTH_ERROR_UNAVAILABLE;
+  if (ready == nullptr) return BERTH_ERROR_INVALID_ARGUMENT;
   uint32_t wanted = 0;
   if ((events & BERTH_FD_READABLE) != 0) wanted |= EventLoop::kReadable;
   if ((events & BERTH_FD_WRITABLE) != 0) wanted |= EventLoop::kWritable;
-  // Nothing may be thrown into the plugin: out of memory is UNAVAILABLE, as host.h says.
+  // The loop checks the rest (its thread, the descriptor, the events, a watch already
+  // there, its own state). Nothing may be thrown into the plugin: out of memory is
+  // UNAVAILABLE, as host.h says.
+  bool watching = false;
   try {
-    ctx.watched.insert(fd);
     const Status watched = loop->watch(fd, wanted, [ready, context_arg, fd](uint32_t ready_for) {
       berth_fd_events bits = 0;
       if ((ready_for & EventLoop::kReadable) != 0) bits |= BERTH_FD_READABLE;
       if ((ready_for & EventLoop::kWritable) != 0) bits |= BERTH_FD_WRITABLE;
       ready(context_arg, fd, bits);
     });
-    if (watched) return BERTH_OK;
-    ctx.watched.erase(fd);
-    VLOG(1) << "[" << ctx.name << "] " << watched.error().message();
-    switch (watched.error().code()) {
-      case ErrorCode::kAlreadyExists:  // by another instance
-      case ErrorCode::kInvalidArgument:
-        return BERTH_ERROR_INVALID_ARGUMENT;
-      default:
-        return BERTH_ERROR_UNAVAILABLE;
+    if (!watched) {
+      VLOG(1) << "[" << ctx.name << "] " << watched.error().message();
+      switch (watched.error().code()) {
+        case ErrorCode::kFailedPrecondition:
+          LOG(ERROR) << "[" << ctx.name << "] watch_fd() called off the plugin thread; refused";
+          return BERTH_ERROR_INTERNAL;
+        case ErrorCode::kAlreadyExists:  // by this instance or another
+        case ErrorCode::kInvalidArgument:
+          return BERTH_ERROR_INVALID_ARGUMENT;
+        default:
+          return BERTH_ERROR_UNAVAILABLE;
+      }
     }
+    watching = true;
+    ctx.watched.insert(fd);  // on the loop's thread, as the watch succeeded there
+    return BERTH_OK;
   } catch (const std::exception&) {
-    ctx.watched.erase(fd);
+    if (watching) loop->unwatch(fd);
     return BERTH_ERROR_UNAVAILABLE;
   }
 }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "tests/support/test_agent.h"
@@ -24,37 +25,35 @@ class PosixLauncherTest : public ::testing::Test {
   }
 };
 
-// How many live processes have `marker` in their command line.
-int processesWith(const std::string& marker) {
+// How many live processes have a command line (its arguments, each ended by a NUL) that
+// `matches`.
+int processesWhose(const std::function<bool(const std::string&)>& matches) {
   int count = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string text = berth::testing::readFile(entry.path() / "cmdline");
+    const std::string cmdline = berth::testing::readFile(entry.path() / "cmdline");
     const std::string status = berth::testing::readFile(entry.path() / "stat");
     const size_t close = status.rfind(')');
     const bool zombie =
         close != std::string::npos && close + 2 < status.size() && status[close + 2] == 'Z';
-    if (!zombie && text.find(marker) != std::string::npos) ++count;
+    if (!zombie && matches(cmdline)) ++count;
   }
   return count;
+}
+
+// How many live processes have `marker` in their command line.
+int processesWith(const std::string& marker) {
+  return processesWhose(
+      [&](const std::string& cmdline) { return cmdline.find(marker) != std::string::npos; });
 }
 
 // How many live `sleep <marker>` processes there are: once started, each stays one until
 // it dies, where a shell's command line comes and goes as it forks and execs.
 int sleepsWith(const std::string& marker) {
-  int count = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (berth::testing::readFile(entry.path() / "cmdline") ==
-        std::string("sleep\0", 6) + marker + std::string(1, '\0')) {
-      ++count;
-    }
-  }
-  return count;
+  const std::string sleep = std::string("sleep\0", 6) + marker + std::string(1, '\0');
+  return processesWhose([&](const std::string& cmdline) { return cmdline == sleep; });
 }
 
 TEST_F(PosixLauncherTest, ROOT_AnUnprivilegedAgentRunsContainers) {

@@ -49,16 +49,26 @@ class PluginHostTest : public ::testing::Test {
     return created ? *created : nullptr;
   }
 
-  std::future<OperationOutcome> prepare(PluginInstance& plugin, const std::string& container) {
+  // Called from this thread, or as a task of `on`.
+  std::future<OperationOutcome> prepare(PluginInstance& plugin, const std::string& container,
+                                        Executor* on = nullptr) {
     auto promise = std::make_shared<std::promise<OperationOutcome>>();
-    host_->call(plugin, "prepare", plugin.isolator()->prepare, container, prepareRequest(container),
-                true,
-                [promise](OperationOutcome outcome) { promise->set_value(std::move(outcome)); });
+    auto call = [this, &plugin, container, promise] {
+      host_->call(plugin, "prepare", plugin.isolator()->prepare, container,
+                  prepareRequest(container), true,
+                  [promise](OperationOutcome outcome) { promise->set_value(std::move(outcome)); });
+    };
+    if (on != nullptr) {
+      on->post(call);
+    } else {
+      call();
+    }
     return promise->get_future();
   }
 
-  OperationOutcome prepareNow(PluginInstance& plugin, const std::string& container) {
-    auto future = prepare(plugin, container);
+  OperationOutcome prepareNow(PluginInstance& plugin, const std::string& container,
+                              Executor* on = nullptr) {
+    auto future = prepare(plugin, container, on);
     EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
     return future.get();
   }
@@ -202,14 +212,7 @@ TEST_F(PluginHostTest, AWatchedDescriptorCallsBackInTheEventLoop) {
   net::IoThread& loop = useEventLoop();
   PluginInstance* probe = instance("berth-probe.so", {{"mode.prepare", "pipe"}});
   ASSERT_NE(probe, nullptr);
-  auto promise = std::make_shared<std::promise<OperationOutcome>>();
-  loop.post([&, promise] {
-    host_->call(*probe, "prepare", probe->isolator()->prepare, "c1", prepareRequest("c1"), true,
-                [promise](OperationOutcome outcome) { promise->set_value(std::move(outcome)); });
-  });
-  auto future = promise->get_future();
-  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
-  const OperationOutcome outcome = future.get();
+  const OperationOutcome outcome = prepareNow(*probe, "c1", &loop);
   EXPECT_EQ(outcome.status, BERTH_OK) << outcome.message;
   berth::v1::PrepareResult result;
   ASSERT_TRUE(result.ParseFromString(outcome.payload));
