@@ -575,6 +575,12 @@ TEST_P(LinuxLauncherTest, ROOT_ExitWhileTheLauncherIsGoneIsStillReported) {
 TEST_P(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRecovery) {
   ASSERT_GT(run("waited", "exit 5"), 0);
   EXPECT_EQ(WEXITSTATUS(wait("waited").wait_status()), 5);
+  // The wait is answered from the exit pipe, before the supervisor records the status in
+  // the runtime directory and exits; an agent restarts long after it has.
+  const pid_t supervisor = supervisors_["waited"];
+  for (int i = 0; i < 400 && running(supervisor); ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_FALSE(running(supervisor));
   launched_.clear();
   dropHost();
   ASSERT_TRUE(std::filesystem::exists(dir_.file("runtime/waited")));
