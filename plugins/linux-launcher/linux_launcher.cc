@@ -372,8 +372,9 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
         for (int fd : fds)
           ::close(fd);
       }
-      // The zygote hears that its spare was taken (by this launch or one before) once this
-      // launch is answered (below): readying the next would take a CPU from it now.
+      // The zygote heard that its spare was taken as the request was handed over (below),
+      // unless that could not be said without waiting; then it hears it once this launch
+      // is answered.
       struct Replenish {
         ZygoteClient& zygote;
         ~Replenish() { zygote.replenish(); }
@@ -454,6 +455,12 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
     }
   }
   handover->set_value(handed);
+  // The zygote hears now that its spare was taken: it readies the next SPARE_AFTER_MS
+  // later (zygote.c), so the wake-up is all it costs the launch, and it lands on this
+  // thread's CPU. Told at the answer, as before, its wake-up came as the first process
+  // exec'd, and the kernel then queued the client woken by the answer on that process's
+  // CPU, where it preempted the container (1.02 of the time, docs/benchmarks.md).
+  zygote_.tryReplenish();
   // The supervisor's ends, its own now. Closed here rather than by the worker, which the
   // kernel may run on the supervisor's CPU, preempting it (traced: 0.04-0.06 ms).
   if (handed) {
@@ -465,10 +472,11 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   // later), finds them and reaches its barrier sooner: a file creation costs 0.1 to 0.3 ms
   // on an ext4 sandbox. Whichever comes first creates them. Here rather than on the worker,
   // which the kernel may have queued the spare behind (traced: 0.2 ms), while this thread
-  // has nothing else to do until the exec.
+  // has nothing else to do until the exec. Non-blocking: a FIFO there (a reused sandbox
+  // may hold anything) would otherwise hold this thread until someone reads it.
   for (const char* path : {decoded->stdout_path, decoded->stderr_path}) {
     if (path == nullptr || path[0] == '\0') continue;
-    const int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
     if (fd >= 0) ::close(fd);
   }
 }

@@ -164,6 +164,15 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
   return Supervisor{spare.pid, spare.pidfd};
 }
 
+void ZygoteClient::tryReplenish() {
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || !taken_ || socket_ < 0) return;
+  if (send_with_fds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
+                    MSG_DONTWAIT) >= 0) {
+    taken_ = false;
+  }
+}
+
 void ZygoteClient::replenish() {
   std::lock_guard lock(mutex_);
   if (!taken_ || socket_ < 0) return;

@@ -41,9 +41,14 @@ class ZygoteClient {
                                         const int fds[4]);
 
   // Tells the zygote that the spare was taken, so that it readies the next, if one was since
-  // the last call; starts a new zygote if it is gone. Apart from handToSpare() to keep the
-  // zygote's wake-up off the launch's path. Thread-safe; may wait for a fork() in progress.
+  // the last call; starts a new zygote if it is gone. Thread-safe; may wait for a fork() in
+  // progress.
   void replenish();
+
+  // replenish() without waiting: does nothing while another thread is busy with the zygote
+  // or when the zygote is gone, which replenish() then deals with. Cheap enough for the
+  // plugin's main thread. Thread-safe.
+  void tryReplenish();
 
   // Forks a supervisor for the container, as handToSpare() describes it. A zygote found
   // dead is started again, once; one that dies or stays silent (kTimeout) after taking the

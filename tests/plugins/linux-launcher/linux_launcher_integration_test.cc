@@ -1,13 +1,16 @@
 // linux-launcher with real processes, namespaces and cgroups, driven through the agent's
 // plugin host exactly as the containerizer drives it.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -400,6 +403,45 @@ TEST_P(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
     if (!next) std::this_thread::sleep_for(5ms);
   }
   EXPECT_TRUE(next) << "no spare after the first was taken";
+}
+
+// The zygote hears that its spare was taken as the request is handed over, not once the
+// launch completes: the next spare is readied while the first process has yet to exec
+// (here it waits to open its standard output, a FIFO nobody reads yet). The launcher's own
+// early creation of that file must not wait for a reader either.
+TEST_P(LinuxLauncherTest, ROOT_TheNextSpareIsReadiedBeforeTheLaunchCompletes) {
+  const pid_t zygote_pid = zygote();
+  ASSERT_GT(zygote_pid, 0);
+  const pid_t spare = spareOnOffer(zygote_pid);
+  ASSERT_GT(spare, 0) << "the zygote offers no spare supervisor";
+  const std::string fifo = dir_.file("unread.out");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  berth::v1::LaunchRequest request;
+  request.mutable_config()->set_container_id("unread");
+  request.mutable_config()->mutable_command()->set_value("exit 0");
+  request.mutable_config()->set_sandbox_directory(dir_.path().string());
+  request.mutable_plan();
+  request.set_hold(false);  // completes at the exec
+  request.set_stdout_path(fifo);
+  request.set_stderr_path(dir_.file("unread.err"));
+  auto launched = callAsync("launch", launcher_->launcher()->launch, "unread", request);
+  launched_.push_back("unread");
+  bool next = false;
+  for (int i = 0; i < 400 && !next; ++i) {
+    for (pid_t child : children(zygote_pid))
+      next = next || child != spare;
+    if (!next) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(next) << "no spare while the launch waits";
+  ASSERT_EQ(launched.wait_for(0s), std::future_status::timeout)
+      << "the launch did not wait: " << launched.get().message;
+  // A reader: the first process opens its output and execs, and the launch completes.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0) << std::strerror(errno);
+  ASSERT_EQ(launched.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(launched.get().status, BERTH_OK);
+  EXPECT_EQ(WEXITSTATUS(wait("unread").wait_status()), 0);
+  ::close(reader);
 }
 
 TEST_P(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
