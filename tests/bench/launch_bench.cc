@@ -31,7 +31,7 @@
 #include <regex>
 #include <thread>
 
-#include "core/net/http_client.h"
+#include "tests/bench/blocking_client.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -91,9 +91,9 @@ struct Agent {
     process = std::make_unique<testing::BackgroundProcess>(argv);
     auto output = process->waitForOutput("Plugins recovered", 20s);
     std::smatch match;
-    if (output && std::regex_search(*output, match, std::regex("(http://[0-9.]+:[0-9]+)/api"))) {
-      auto c = net::HttpClient::connect(match[1].str(), {.timeout = 30s});
-      if (c) client = std::move(*c);
+    if (output && std::regex_search(*output, match, std::regex("http://[0-9.]+:([0-9]+)/api"))) {
+      client =
+          bench::BlockingClient::connect(static_cast<uint16_t>(std::stoi(match[1].str())), 30s);
     }
   }
   ~Agent() {
@@ -107,16 +107,7 @@ struct Agent {
     }
   }
 
-  int call(const std::string& json) {
-    net::Request request;
-    request.method = "POST";
-    request.target = "/api/v1";
-    request.headers.set("Content-Type", "application/json");
-    request.body = json;
-    auto response = client->send(request);
-    last_body = response ? response->body : "";
-    return response ? response->status : -1;
-  }
+  int call(const std::string& json) { return client->post(json, &last_body); }
 
   // WAIT_CONTAINER for `id_json` ({"container_id":...}): whether the container ran and
   // exited 0, so that a broken launch is never timed as a fast one.
@@ -129,7 +120,7 @@ struct Agent {
   const std::string runtime =
       "/dev/shm/berth-bench-" + std::to_string(::getpid()) + "-" + dir.path().filename().string();
   std::unique_ptr<testing::BackgroundProcess> process;
-  std::unique_ptr<net::HttpClient> client;
+  std::unique_ptr<bench::BlockingClient> client;
   std::string last_body;  // of the last call's answer
 };
 
