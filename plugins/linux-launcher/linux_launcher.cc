@@ -456,10 +456,11 @@ void LinuxLauncher::launch(Operation op, berth_bytes request) {
   }
   handover->set_value(handed);
   // The zygote hears now that its spare was taken: it readies the next SPARE_AFTER_MS
-  // later (zygote.c), so the wake-up is all it costs the launch, and it lands on this
-  // thread's CPU. Told at the answer, as before, its wake-up came as the first process
-  // exec'd, and the kernel then queued the client woken by the answer on that process's
-  // CPU, where it preempted the container (1.02 of the time, docs/benchmarks.md).
+  // later (zygote.c), so its wake-up is all it costs the launch, queued on this thread's
+  // CPU as often as not. Told at the answer instead, it would wake as the first process
+  // execs, and the client woken by the answer would then be queued on that process's CPU
+  // more often, where it preempts the container (traced; the launch measured 1.02 of this
+  // one's time, docs/benchmarks.md).
   zygote_.tryReplenish();
   // The supervisor's ends, its own now. Closed here rather than by the worker, which the
   // kernel may run on the supervisor's CPU, preempting it (traced: 0.04-0.06 ms).

@@ -193,10 +193,13 @@ int serve(char** argv) {
   int offered = offer_spare(argv);
   static struct request r;
   for (;;) {
-    /* The next spare once no request came for SPARE_AFTER_MS: readied during a launch, it
-     * would take a CPU from it (on two CPUs the launch's own threads then wait behind the
-     * container's first process, even with the spare at idle priority). Requests closer
-     * together than that get a supervisor forked each, which costs less CPU in all. */
+    /* The next spare once no request came for SPARE_AFTER_MS after the launcher said the
+     * last was taken (as it hands a launch over): readied during that launch, it would take
+     * a CPU from it (on two CPUs the launch's own threads then wait behind the container's
+     * first process, even with the spare at idle priority). Most launches are answered
+     * within that; a slower one shares its CPUs with the readying, at idle priority when
+     * root. Requests closer together than that get a supervisor forked each, which costs
+     * less CPU in all. */
     if (!offered) {
       struct pollfd p = {ZYGOTE_SOCKET_FD, POLLIN, 0};
       if (poll(&p, 1, SPARE_AFTER_MS) == 0) offered = offer_spare(argv);

@@ -22,7 +22,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 // A connected socket as Beast's synchronous stream: each read_some one readv(2), each
-// write_some one sendmsg(2), blocking (a receive times out by SO_RCVTIMEO).
+// write_some one sendmsg(2), blocking, a receive timing out by SO_RCVTIMEO. Not Asio's
+// blocking tcp::socket: its synchronous receive answers EAGAIN by polling without a
+// timeout, which would wait forever for an agent that never answers.
 class FdStream {
  public:
   explicit FdStream(int fd) : fd_(fd) {}
@@ -117,10 +119,20 @@ std::unique_ptr<BlockingClient> BlockingClient::connect(uint16_t port,
 }
 
 BlockingClient::~BlockingClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void BlockingClient::fail() {
   ::close(fd_);
+  fd_ = -1;
+  pending_.clear();
 }
 
 int BlockingClient::post(const std::string& json, std::string* body) {
+  if (fd_ < 0) {
+    *body = "the connection was closed after an earlier failure";
+    return -1;
+  }
   http::request<http::string_body> request{http::verb::post, "/api/v1", 11};
   request.set(http::field::host, "127.0.0.1");
   request.set(http::field::content_type, "application/json");
@@ -132,6 +144,7 @@ int BlockingClient::post(const std::string& json, std::string* body) {
   http::write(stream, request, ec);
   if (ec) {
     *body = "send: " + ec.message();
+    fail();
     return -1;
   }
   // Room for a whole answer in one receive: the agent's are a few hundred bytes.
@@ -142,6 +155,7 @@ int BlockingClient::post(const std::string& json, std::string* body) {
   http::read(stream, buffer, response, ec);
   if (ec) {
     *body = "receive: " + ec.message();
+    fail();  // a late answer must not pass for the next call's
     return -1;
   }
   pending_ = beast::buffers_to_string(buffer.data());

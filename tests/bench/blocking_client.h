@@ -25,12 +25,14 @@ class BlockingClient {
   BlockingClient& operator=(const BlockingClient&) = delete;
 
   // POSTs `json` to /api/v1 (Content-Type: application/json) and reads the answer: its
-  // status, or -1 when the connection failed or timed out (`*body` then says why).
+  // status, or -1 when the connection failed or timed out (`*body` then says why). After
+  // a failure the connection is closed, and every later call fails.
   int post(const std::string& json, std::string* body);
 
  private:
   explicit BlockingClient(int fd) : fd_(fd) {}
-  int fd_;
+  void fail();           // closes the connection
+  int fd_;               // -1 once closed
   std::string pending_;  // bytes received past the last answer (none, from a server that
                          // answers one request at a time)
 };

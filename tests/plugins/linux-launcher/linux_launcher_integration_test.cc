@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -416,6 +417,27 @@ TEST_P(LinuxLauncherTest, ROOT_TheNextSpareIsReadiedBeforeTheLaunchCompletes) {
   ASSERT_GT(spare, 0) << "the zygote offers no spare supervisor";
   const std::string fifo = dir_.file("unread.out");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  // A launcher that waited for a reader would hold the plugin thread (this one, without an
+  // event loop) for good: a reader comes after 5 s regardless, and the test then fails
+  // rather than hangs; and one comes as the test ends, for whatever still waits.
+  std::atomic<bool> rescued{false};
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 500 && !done; ++i)
+      std::this_thread::sleep_for(10ms);
+    rescued = !done;
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    std::this_thread::sleep_for(rescued ? 1s : 50ms);  // for the writers' opens to return
+    if (reader >= 0) ::close(reader);
+  });
+  struct Join {
+    std::atomic<bool>& done;
+    std::thread& thread;
+    ~Join() {
+      done = true;
+      thread.join();
+    }
+  } join{done, watchdog};
   berth::v1::LaunchRequest request;
   request.mutable_config()->set_container_id("unread");
   request.mutable_config()->mutable_command()->set_value("exit 0");
@@ -426,6 +448,14 @@ TEST_P(LinuxLauncherTest, ROOT_TheNextSpareIsReadiedBeforeTheLaunchCompletes) {
   request.set_stderr_path(dir_.file("unread.err"));
   auto launched = callAsync("launch", launcher_->launcher()->launch, "unread", request);
   launched_.push_back("unread");
+  ASSERT_FALSE(rescued) << "the launch hook waited for a reader of the first process's output";
+  if (loop_) {
+    // The event loop is free too: the hook did not leave it waiting for a reader.
+    std::promise<void> ran;
+    loop_->post([&ran] { ran.set_value(); });
+    ASSERT_EQ(ran.get_future().wait_for(2s), std::future_status::ready)
+        << "the plugin thread waits for a reader of the first process's output";
+  }
   bool next = false;
   for (int i = 0; i < 400 && !next; ++i) {
     for (pid_t child : children(zygote_pid))
@@ -438,10 +468,11 @@ TEST_P(LinuxLauncherTest, ROOT_TheNextSpareIsReadiedBeforeTheLaunchCompletes) {
   // A reader: the first process opens its output and execs, and the launch completes.
   const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   ASSERT_GE(reader, 0) << std::strerror(errno);
-  ASSERT_EQ(launched.wait_for(30s), std::future_status::ready);
+  const auto completed = launched.wait_for(30s);
+  ::close(reader);
+  ASSERT_EQ(completed, std::future_status::ready);
   EXPECT_EQ(launched.get().status, BERTH_OK);
   EXPECT_EQ(WEXITSTATUS(wait("unread").wait_status()), 0);
-  ::close(reader);
 }
 
 TEST_P(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
@@ -619,7 +650,7 @@ TEST_P(LinuxLauncherTest, ROOT_AContainerWaitedForButNotDestroyedIsAnOrphanAtRec
   EXPECT_EQ(WEXITSTATUS(wait("waited").wait_status()), 5);
   // The wait is answered from the exit pipe, before the supervisor records the status in
   // the runtime directory and exits; an agent restarts long after it has.
-  const pid_t supervisor = supervisors_["waited"];
+  const pid_t supervisor = supervisors_.at("waited");
   for (int i = 0; i < 400 && running(supervisor); ++i)
     std::this_thread::sleep_for(5ms);
   ASSERT_FALSE(running(supervisor));
