@@ -164,22 +164,25 @@ std::optional<ZygoteClient::Supervisor> ZygoteClient::handToSpare(const std::str
   return Supervisor{spare.pid, spare.pidfd};
 }
 
+bool ZygoteClient::tellTakenLocked() {
+  if (!taken_ || socket_ < 0) return true;
+  if (send_with_fds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
+                    MSG_DONTWAIT) < 0) {
+    return false;
+  }
+  taken_ = false;
+  return true;
+}
+
 void ZygoteClient::tryReplenish() {
   std::unique_lock lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || !taken_ || socket_ < 0) return;
-  if (send_with_fds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
-                    MSG_DONTWAIT) >= 0) {
-    taken_ = false;
-  }
+  if (lock.owns_lock()) (void)tellTakenLocked();
 }
 
 void ZygoteClient::replenish() {
   std::lock_guard lock(mutex_);
-  if (!taken_ || socket_ < 0) return;
-  if (send_with_fds(socket_, ZYGOTE_SPARE_TAKEN, sizeof(ZYGOTE_SPARE_TAKEN) - 1, nullptr, 0,
-                    MSG_DONTWAIT) >= 0) {
-    taken_ = false;
-  } else if (errno != EAGAIN) {
+  if (tellTakenLocked()) return;
+  if (errno != EAGAIN) {
     // The zygote is gone (killed, or out of memory): a new one, which offers a spare of its
     // own, rather than a launch without one. One that cannot start is tried again by fork().
     stopLocked();

@@ -69,6 +69,9 @@ class ZygoteClient {
   void keepOffer(pid_t pid, const int* fds, int count);
   // Takes the offers waiting on the socket, without blocking.
   void collectOffersLocked();
+  // Sends ZYGOTE_SPARE_TAKEN if a spare was taken since it was last sent, without
+  // blocking: false when the send failed (errno says why).
+  bool tellTakenLocked();
   enum class Exchange { kForked, kRefused, kNotSent, kNoAnswer };
   Exchange exchange(const std::string& message, const int fds[4], Supervisor* supervisor,
                     std::string* error);

@@ -69,20 +69,22 @@ class FdStream {
   // The throwing forms Beast's stream concepts ask for.
   template <class Buffers>
   size_t read_some(const Buffers& buffers) {
-    beast::error_code ec;
-    const size_t n = read_some(buffers, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
+    return orThrow([&](beast::error_code& ec) { return read_some(buffers, ec); });
   }
   template <class Buffers>
   size_t write_some(const Buffers& buffers) {
+    return orThrow([&](beast::error_code& ec) { return write_some(buffers, ec); });
+  }
+
+ private:
+  template <class Op>
+  static size_t orThrow(const Op& op) {
     beast::error_code ec;
-    const size_t n = write_some(buffers, ec);
+    const size_t n = op(ec);
     if (ec) throw beast::system_error(ec);
     return n;
   }
 
- private:
   template <class Buffers>
   static size_t gather(const Buffers& buffers, std::array<iovec, 16>& iov) {
     size_t n = 0;

@@ -110,6 +110,17 @@ pid_t spareOnOffer(pid_t zygote_pid) {
   return -1;
 }
 
+// Whether `parent` has, or gets within 2 s, a child other than `other`: a spare readied.
+bool awaitChildOtherThan(pid_t parent, pid_t other) {
+  for (int i = 0; i < 400; ++i) {
+    for (pid_t child : children(parent)) {
+      if (child != other) return true;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
 // Run twice: with an event loop for the plugin thread, as the agent has (the launcher then
 // waits for its pipes there, berth_host.watch_fd), and without one, as a host older than
 // SDK 1.3 (the launcher's workers wait).
@@ -397,13 +408,7 @@ TEST_P(LinuxLauncherTest, ROOT_ALaunchGoesToTheSpareOnOffer) {
   EXPECT_EQ(supervisors_["to-spare"], spare);
   EXPECT_EQ(WEXITSTATUS(wait("to-spare").wait_status()), 6);
   // And the next one is readied once the zygote hears the spare was taken.
-  bool next = false;
-  for (int i = 0; i < 400 && !next; ++i) {
-    for (pid_t child : children(zygote_pid))
-      next = next || child != spare;
-    if (!next) std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_TRUE(next) << "no spare after the first was taken";
+  EXPECT_TRUE(awaitChildOtherThan(zygote_pid, spare)) << "no spare after the first was taken";
 }
 
 // The zygote hears that its spare was taken as the request is handed over, not once the
@@ -456,13 +461,7 @@ TEST_P(LinuxLauncherTest, ROOT_TheNextSpareIsReadiedBeforeTheLaunchCompletes) {
     ASSERT_EQ(ran.get_future().wait_for(2s), std::future_status::ready)
         << "the plugin thread waits for a reader of the first process's output";
   }
-  bool next = false;
-  for (int i = 0; i < 400 && !next; ++i) {
-    for (pid_t child : children(zygote_pid))
-      next = next || child != spare;
-    if (!next) std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_TRUE(next) << "no spare while the launch waits";
+  EXPECT_TRUE(awaitChildOtherThan(zygote_pid, spare)) << "no spare while the launch waits";
   ASSERT_EQ(launched.wait_for(0s), std::future_status::timeout)
       << "the launch did not wait: " << launched.get().message;
   // A reader: the first process opens its output and execs, and the launch completes.
@@ -487,13 +486,8 @@ TEST_P(LinuxLauncherTest, ROOT_ADeadSpareSupervisorIsReplaced) {
   EXPECT_EQ(WEXITSTATUS(wait("after-spare").wait_status()), 5);
   EXPECT_NE(supervisors_["after-spare"], dead);
   // The supervisor of "after-spare" may not have exited yet: a spare is any other child.
-  bool spare = false;
-  for (int i = 0; i < 400 && !spare; ++i) {
-    for (pid_t child : children(zygote_pid))
-      spare = spare || child != supervisors_["after-spare"];
-    if (!spare) std::this_thread::sleep_for(5ms);
-  }
-  EXPECT_TRUE(spare) << "no spare for the launch after";
+  EXPECT_TRUE(awaitChildOtherThan(zygote_pid, supervisors_.at("after-spare")))
+      << "no spare for the launch after";
 }
 
 // A root filesystem of its own: the host's /usr bound read-only into an otherwise empty
